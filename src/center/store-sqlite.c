@@ -1596,12 +1596,24 @@ static int sqlite_audit_add(struct mm_store *st, const struct mm_actor *who, con
     return r;
 }
 
+/* The name of the "user:N" (address) or "sensor:N" (name) in audit column
+ * col, looked up in the same query as the entries: NULL for any other kind,
+ * for a row that is gone, and for a user or sensor outside the reader's scope
+ * (?1 every tenant, ?2 the reader's), so an SME reader gets no name of the
+ * vendor's people. */
+#define AUDIT_NAME_SQL(col)                                                                        \
+    "CASE WHEN substr(audit." col ", 1, 5) = 'user:' THEN (SELECT u.email FROM users u WHERE "     \
+    "u.id = CAST(substr(audit." col ", 6) AS INTEGER) AND (?1 OR u.tenant_id = ?2)) "              \
+    "WHEN substr(audit." col ", 1, 7) = 'sensor:' THEN (SELECT s.name FROM sensors s WHERE "       \
+    "s.id = CAST(substr(audit." col ", 8) AS INTEGER) AND (?1 OR s.tenant_id = ?2)) END"
+
 int mm__sqlite_audit_list_sql(struct mm_buf *sql, const struct mm_scope *scope, int64_t tenant_id)
 {
     int r = mm_buf_puts(sql, "SELECT id, at, tenant_id, actor, action, target, detail, address, "
                              "coalesce((SELECT u.tenant_id FROM users u WHERE "
                              "substr(audit.actor, 1, 5) = 'user:' AND u.id = "
-                             "CAST(substr(audit.actor, 6) AS INTEGER)), -1) FROM audit WHERE ");
+                             "CAST(substr(audit.actor, 6) AS INTEGER)), -1), " AUDIT_NAME_SQL(
+                                 "actor") ", " AUDIT_NAME_SQL("target") " FROM audit WHERE ");
     r |= mm__sqlite_scope_sql(sql, scope, tenant_id, "tenant_id", 3);
     r |= mm_buf_puts(sql, " AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5");
     return r ? MM_ENOMEM : 0;
@@ -1629,6 +1641,8 @@ static int sqlite_audit_list(struct mm_store *st, const struct mm_scope *scope, 
                 .detail = (const char *)sqlite3_column_text(stmt, 6),
                 .address = (const char *)sqlite3_column_text(stmt, 7),
                 .actor_tenant = sqlite3_column_int64(stmt, 8),
+                .actor_name = (const char *)sqlite3_column_text(stmt, 9),
+                .target_name = (const char *)sqlite3_column_text(stmt, 10),
             };
             r = fn(&a, arg);
         }

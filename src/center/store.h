@@ -85,6 +85,10 @@ struct mm_audit_entry {
     const char *actor, *action, *target, *detail, *address;
     int64_t actor_tenant; /* the tenant of a "user:N" actor; -1 for any other
                              actor or a user that does not exist */
+    /* The address of a "user:N", the name of a "sensor:N" actor and target,
+     * when the reader's scope holds that user or sensor; NULL otherwise (any
+     * other kind, a row that is gone, the vendor's people for an SME). */
+    const char *actor_name, *target_name;
 };
 
 struct mm_sensor {

@@ -12,11 +12,13 @@ password, sessions and API tokens refused at once, never one's own account;
 the user stays listed and in the audit log); a manager's reset revokes the
 user's API tokens; `mamori-center admin user password|disable|enable` with
 the same rules, every admin subcommand's missing required option answered
-with the usage (exit 2); and the address of the vendor admin's user.add in the audit
-log."""
+with the usage (exit 2); the address of the vendor admin's user.add in the audit
+log; and the names of each entry's actor and target (users, sensors), within the
+reader's scope."""
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 
@@ -507,6 +509,68 @@ def test_vendor_address(c, w, admin):
           "the vendor sees every address: %r" % vendor[:3])
 
 
+def test_names(c, w, admin):
+    """Each audit entry names its actor and target (actor_name, target_name):
+    a user by address, a sensor by its name, from the store in the same query
+    and within the reader's scope: an SME reader gets no name of the vendor's
+    people nor of another company's, a user or sensor no longer on record
+    and any other kind of actor or target have null (session 29; the web UI
+    had listed every user to find the addresses and named no sensor)."""
+    a, b = w.tenants["A"], w.tenants["B"]
+    u = add_user(c, admin, "named-by-admin@a.example", tenant=a["id"])
+    c.admin("sensor", "revoke", str(a["sensor"]))
+    db = sqlite3.connect(os.path.join(c.data, "center.db"), timeout=30, isolation_level=None)
+    try:
+        for actor, target in (("sensor:99999", "user:99999"),
+                              ("user:%d" % a["owner"], "user:%d" % b["owner"])):
+            db.execute("INSERT INTO audit (at, tenant_id, actor, action, target) VALUES "
+                       "((SELECT max(at) FROM audit), ?, ?, 'user.disable', ?)",
+                       (a["id"], actor, target))
+    finally:
+        db.close()
+
+    def entries(session, query=""):
+        r = c.request("GET", "/api/v1/audit?limit=200" + query, session=session)
+        check(r.status == 200, "audit: %r" % r)
+        items = r.json["items"]
+        check(all("actor_name" in x and "target_name" in x for x in items), "named: %r" % items[:2])
+        return items
+
+    def one(items, **want):
+        found = [x for x in items if all(x[k] == v for k, v in want.items())]
+        check(len(found) == 1, "one entry %r: %r" % (want, found))
+        return found[0]
+
+    sensor = "sensor:%d" % a["sensor"]
+    owner_a = "user:%d" % a["owner"]
+    for who, items in (("vendor", entries(admin, "&tenant=%d" % a["id"])),
+                       ("owner", entries(a["session"]))):
+        vendor = who == "vendor"
+        enrol = one(items, action="sensor.enrol", actor=sensor)
+        check((enrol["actor_name"], enrol["target_name"]) == ("sensor-A", "sensor-A"),
+              "%s: the sensor by its name: %r" % (who, enrol))
+        revoke = one(items, action="sensor.revoke", target=sensor)
+        check((revoke["actor_name"], revoke["target_name"]) == (None, "sensor-A"),
+              "%s: the command line unnamed, the sensor named: %r" % (who, revoke))
+        added = one(items, action="user.add", target="user:%d" % u["id"])
+        check(added["target_name"] == "named-by-admin@a.example" and
+              added["actor_name"] == ("admin@vendor.example" if vendor else None),
+              "%s: the vendor's admin named for the vendor only: %r" % (who, added))
+        login = [x for x in items if x["action"] == "session.login" and x["actor"] == owner_a]
+        check(login and all(x["actor_name"] == x["target_name"] == "owner@a.example"
+                            for x in login), "%s: the owner's sign-ins: %r" % (who, login))
+        gone = one(items, actor="sensor:99999")
+        check((gone["actor_name"], gone["target_name"]) == (None, None),
+              "%s: no longer on record: %r" % (who, gone))
+        other = one(items, actor=owner_a, target="user:%d" % b["owner"])
+        check(other["actor_name"] == "owner@a.example" and
+              other["target_name"] == ("owner@b.example" if vendor else None),
+              "%s: another company's person named for the vendor only: %r" % (who, other))
+    text = str(entries(a["session"]))
+    for hidden in ("admin@vendor.example", "owner@b.example", "sensor-B"):
+        check(hidden not in text, "the owner reads no %s" % hidden)
+
+
 def main():
     c = Center()
     try:
@@ -521,6 +585,7 @@ def main():
         test_admin_required_options(c, w)
         test_admin_usage_creates_nothing(c)
         test_vendor_address(c, w, admin)
+        test_names(c, w, admin)
         check(c.stop() == 0, "server exit status")
     finally:
         c.close()

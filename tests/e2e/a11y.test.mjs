@@ -7,7 +7,9 @@
 // the page's language, severity said in words); messages read out (a
 // failed sign-in, a saved change, the centre refusing a change; the same
 // mistake twice read out twice); the field at fault marked aria-invalid
-// (desk, settings, incident note) until corrected or sent again; and a walk with the keyboard alone (no
+// (desk, settings, incident note; sign-in and account also described by
+// the message beside the form) until corrected or sent again; and a walk
+// with the keyboard alone (no
 // clicks) in ja and en: sign in, the skip link, the alert list (tick,
 // acknowledge), an alert (close it), an incident, a new consultation, the
 // question before disabling a person (Escape), the language, sign out.
@@ -301,6 +303,95 @@ test('the field at fault is marked invalid, then unmarked when corrected or sent
     await send(p, '#note-form', 'body');
     await p.keyboard.type('電話しました');
     assert.equal(await invalid(p, '#note-form [name=body]'), null, 'corrected: the note unmarked');
+  });
+});
+
+// The sign-in and account forms say what is wrong beside the form
+// (#login-error, #password-error): the field at fault is marked
+// aria-invalid="true", described by that message (besides its own hint),
+// and focused; the marks go when the person types in the field, or when the
+// form is sent again with another field at fault. Until session 29 these
+// two forms focused the field without marking it.
+const marks = (p, sel) => p.locator(sel).evaluate((el) => [el.getAttribute('aria-invalid'), el.getAttribute('aria-describedby')]);
+
+for (const [lang, locale] of [['ja', 'ja-JP'], ['en', 'en-US']]) {
+  test(`the sign-in form marks the field at fault, described by its message, until corrected or sent again (${lang})`, { skip: missing }, async () => {
+    await withBrowser({ locale }, async (b) => {
+      const p = b.page;
+      await p.goto(center.base + '/#/login');
+      await readyFor(p, tx(lang, 'login.title'));
+      const email = 'form.login-form [name=email]';
+      const password = 'form.login-form [name=password]';
+      // No password.
+      await p.locator(email).fill('nobody@' + lang + '.example');
+      await p.locator(email).press('Enter');
+      await p.waitForFunction(() => document.activeElement?.name === 'password');
+      assert.deepEqual(await marks(p, password), ['true', 'login-error']);
+      assert.deepEqual(await marks(p, email), [null, null]);
+      await p.locator('#login-error').filter({ hasText: tx(lang, 'login.missing') }).waitFor();
+      // Typed: unmarked.
+      await p.keyboard.type('not-the-password-1');
+      assert.deepEqual(await marks(p, password), [null, null]);
+      // Refused by the centre: the address or the password is wrong, both
+      // marked, the password (emptied) focused.
+      await p.keyboard.press('Enter');
+      await p.locator('#login-error').filter({ hasText: tx(lang, 'login.failed') }).waitFor();
+      assert.deepEqual(await marks(p, password), ['true', 'login-error']);
+      assert.deepEqual(await marks(p, email), ['true', 'login-error']);
+      assert.equal(await p.evaluate(() => document.activeElement.name), 'password');
+      await p.keyboard.type('x');
+      assert.deepEqual(await marks(p, password), [null, null], 'the password typed again: unmarked');
+      assert.deepEqual(await marks(p, email), ['true', 'login-error'], 'the address not changed: still marked');
+      // Sent again with the address emptied by a script (no input event):
+      // the old marks go, the empty address is marked.
+      await p.locator(email).evaluate((el) => { el.value = ''; });
+      await p.locator(password).press('Enter');
+      await p.waitForFunction(() => document.activeElement?.name === 'email');
+      assert.deepEqual(await marks(p, email), ['true', 'login-error']);
+      assert.deepEqual(await marks(p, password), [null, null]);
+    });
+  });
+}
+
+test('the account form marks the field at fault, described by its message, until corrected or sent again (ja)', { skip: missing }, async () => {
+  const person = { email: 'forms@yamada.example', password: 'forms-password-123' };
+  await center.api.ok('POST', '/api/v1/users', { ...person, role: 'staff', tenant_id: center.tenants.yamada.id, lang: 'ja', must_change_password: false });
+  await withBrowser({ locale: 'ja-JP' }, async (b) => {
+    const p = b.page;
+    await signIn(p, center.base, person);
+    await p.goto(center.base + '/#/account');
+    await readyFor(p, tx('ja', 'account.title'));
+    const f = (name) => `#password-form [name=${name}]`;
+    const error = (key) => p.locator('#password-error').filter({ hasText: tx('ja', key) }).waitFor();
+    // Too short: the new password, described by its rule and the message.
+    await p.locator(f('current_password')).fill(person.password);
+    await p.locator(f('new_password')).fill('short');
+    await p.locator(f('new_password_again')).fill('short');
+    await p.locator(f('new_password_again')).press('Enter');
+    await error('apierr.password_too_short');
+    assert.equal(await p.evaluate(() => document.activeElement.name), 'new_password');
+    assert.deepEqual(await marks(p, f('new_password')), ['true', 'pw-rule password-error']);
+    // Corrected by a script (no input event), the repetition now differs:
+    // sent again, that field alone is marked, the new password keeps its rule.
+    await p.locator(f('new_password')).evaluate((el) => { el.value = 'long-enough-password-1'; });
+    await p.locator(f('new_password_again')).evaluate((el) => { el.value = 'long-enough-password-2'; });
+    await p.locator(f('current_password')).press('Enter');
+    await error('account.mismatch');
+    assert.equal(await p.evaluate(() => document.activeElement.name), 'new_password_again');
+    assert.deepEqual(await marks(p, f('new_password_again')), ['true', 'password-error']);
+    assert.deepEqual(await marks(p, f('new_password')), [null, 'pw-rule'], 'sent again: unmarked');
+    await p.keyboard.press('End');
+    await p.keyboard.press('Backspace');
+    await p.keyboard.type('1');
+    assert.deepEqual(await marks(p, f('new_password_again')), [null, null]);
+    // The centre refuses the current password: that field is marked.
+    await p.locator(f('current_password')).fill('not-my-password-9');
+    await p.locator(f('current_password')).press('Enter');
+    await error('apierr.wrong_password');
+    assert.equal(await p.evaluate(() => document.activeElement.name), 'current_password');
+    assert.deepEqual(await marks(p, f('current_password')), ['true', 'password-error']);
+    assert.deepEqual(await marks(p, f('new_password_again')), [null, null]);
+    assert.equal((await p.locator('#flash').textContent()).trim(), '', 'said once: not also in the live region');
   });
 });
 

@@ -5,9 +5,12 @@
 // "show more"; an SME owner sees their own company's entries only; staff
 // have no menu link and the address is "not found" for them. Until session
 // 28 the UI had no such page (the deployment guide sent operators to the
-// raw API address).
+// raw API address). Sensors and people are named as the centre gives them
+// with each entry (ja, en), also one no longer on record.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { needBinary, useCenter, Client } from './lib/center.mjs';
 import { asUser, readyFor, shot } from './lib/browser.mjs';
 
@@ -21,6 +24,12 @@ useCenter(async (c) => {
   // Sign-ins of several people, each recorded by the centre.
   for (const who of ['analyst', 'yamada', 'sakura']) await Client.signedIn(c.base, c.users[who]);
   await Client.signedIn(c.base, staff);
+  // A sensor's registration cancelled with the admin command, and entries
+  // about a sensor and a person no longer on record (written straight into
+  // the centre's database: the centre never deletes either).
+  c.admin(['sensor', 'revoke', String(c.sensors.yamada.id)]);
+  execFileSync('sqlite3', ['-cmd', '.timeout 30000', path.join(c.dir, 'data', 'center.db'),
+    `INSERT INTO audit (at, tenant_id, actor, action, target) VALUES ((SELECT max(at) FROM audit), ${Number(c.tenants.yamada.id)}, 'sensor:99999', 'user.disable', 'user:99998');`]);
 });
 
 // The table's rows as [who, what] (the company column, when there is one, left out).
@@ -57,6 +66,57 @@ test('the vendor admin reads who signed in, in words (ja)', { skip: missing }, a
     assert.equal(await p.locator('#activity-table caption').textContent(), '操作の記録（新しい順）');
     await shot(p, 'activity-admin-ja');
   });
+});
+
+// Sensors by their names and people by their addresses, as the centre gives
+// them with each entry: the page asks for no list of people (it loaded up to
+// 5,000 to find the addresses, and named sensors "センサー #N", until session
+// 29); a sensor or person no longer on record is said so, with their number.
+async function namesShown(p, lang, { vendor }) {
+  const say = {
+    ja: { sensor: 'センサー「yamada-office」', enrol: 'センサーを登録しました', revoke: 'センサーの登録を取り消しました', about: '対象: センサー「yamada-office」',
+      gone: '番号 99999 のセンサー（登録が残っていません）', goneAbout: '対象: 番号 99998 の利用者（登録が残っていません）', cli: 'IT 会社（監視センター）の担当者' },
+    en: { sensor: 'Sensor "yamada-office"', enrol: 'Enrolled a sensor', revoke: 'Withdrew a sensor\'s enrolment', about: 'About: Sensor "yamada-office"',
+      gone: 'Sensor no. 99999 (no longer on record)', goneAbout: 'About: User no. 99998 (no longer on record)', cli: 'Monitoring centre staff' },
+  }[lang];
+  const list = await rows(p);
+  const enrol = list.filter((r) => r.what === say.enrol && r.who === say.sensor);
+  assert.equal(enrol.length, 1, JSON.stringify(list.filter((r) => r.what === say.enrol)));
+  const revoke = list.find((r) => r.what.startsWith(say.revoke));
+  assert.ok(revoke, 'the revocation is listed');
+  assert.ok(revoke.what.endsWith(say.about), revoke.what);
+  if (!vendor) assert.equal(revoke.who, say.cli);
+  const gone = list.find((r) => r.who === say.gone);
+  assert.ok(gone, 'a sensor no longer on record');
+  // A person with no name is said to the vendor only: to an SME, the
+  // centre names nobody outside the company (users are never deleted).
+  if (vendor) assert.ok(gone.what.endsWith(say.goneAbout), gone.what);
+  else assert.ok(!gone.what.includes('99998'), gone.what);
+  assert.doesNotMatch(await p.locator('#activity-table').textContent(), /#\d/);
+}
+
+// The API requests of the page p, as paths.
+function apiAsked(p) {
+  const asked = [];
+  p.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/api/v1/')) asked.push(u.pathname);
+  });
+  return asked;
+}
+
+test('sensors and people are named by the centre, no list of people loaded (ja: vendor admin, owner)', { skip: missing }, async () => {
+  for (const [who, vendor] of [['admin', true], ['yamada', false]]) {
+    await asUser(center.base, center.users[who], {}, async (p) => {
+      const asked = apiAsked(p);
+      await p.goto(center.base + '/#/activity' + (vendor ? '?tenant=' + center.tenants.yamada.id : ''));
+      await readyFor(p, '操作の記録');
+      await p.locator('#activity-table').waitFor();
+      await namesShown(p, 'ja', { vendor });
+      assert.ok(asked.includes('/api/v1/audit'));
+      assert.ok(!asked.includes('/api/v1/users'), JSON.stringify(asked));
+    });
+  }
 });
 
 test('an SME owner reads only their own company\'s entries (ja)', { skip: missing }, async () => {
@@ -111,6 +171,22 @@ test('the vendor admin reads who signed in, in words (en)', { skip: missing }, a
     assert.doesNotMatch(await p.locator('#activity-table').textContent(), /session\.login|user\.add|user\.lang/);
     assert.equal(await p.locator('nav a[href="#/activity"]').textContent(), 'Activity log');
     await shot(p, 'activity-admin-en');
+  });
+});
+
+test('sensors and people are named by the centre (en: vendor admin, owner)', { skip: missing }, async () => {
+  await asUser(center.base, center.users.admin, { route: '/#/activity?tenant=' + center.tenants.yamada.id }, async (p) => {
+    await readyFor(p, 'Activity log');
+    await namesShown(p, 'en', { vendor: true });
+  });
+  await asUser(center.base, center.users.sakura, { route: '/#/activity' }, async (p) => {
+    const asked = apiAsked(p);
+    await p.reload();
+    await readyFor(p, 'Activity log');
+    const list = await rows(p);
+    assert.ok(list.some((r) => r.what === 'Enrolled a sensor' && r.who === 'Sensor "sakura-hq"'), JSON.stringify(list));
+    assert.ok(list.some((r) => r.what === 'Signed in' && r.who === 'owner@sakura.example'));
+    assert.ok(!asked.includes('/api/v1/users'), JSON.stringify(asked));
   });
 });
 

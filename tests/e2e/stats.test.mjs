@@ -167,3 +167,26 @@ for (const [pageLang, who, locale] of [['ja', 'admin', 'ja-JP'], ['en', 'analyst
     });
   });
 }
+
+// An SME owner has no statistics (vendor only): no menu link, and its
+// address is the UI's "not found" page, as for the activity log of staff or
+// an address that does not exist, in the owner's language. Until session 29
+// the page asked the centre and showed its refusal ("Something went wrong",
+// "問題が発生しました") instead.
+for (const [who, title, text] of [['yamada', '見つかりません', 'このページはありません。'], ['sakura', 'Not found', 'There is no such page.']]) {
+  test(`an SME owner who opens the statistics' address reads "not found" (${who})`, { skip: missing }, async () => {
+    await withBrowser({}, async (b) => {
+      const p = b.page;
+      const asked = statsAsked(p);
+      await signIn(p, center.base, center.users[who]);
+      assert.equal(await p.locator('nav a[href="#/stats"]').count(), 0);
+      await p.goto(center.base + '/#/stats');
+      await p.waitForFunction((want) => document.querySelector('main .page h1')?.textContent === want, title);
+      assert.match(await p.locator('main .page').textContent(), new RegExp(text.replace('.', '\\.')));
+      assert.equal(await p.title(), title + (who === 'yamada' ? ' — mamori 監視センター' : ' — mamori monitoring centre'));
+      assert.equal(await p.locator('#stats-counted').count(), 0);
+      assert.equal(await p.locator('.error-text').count(), 0);
+      assert.deepEqual(asked, [], 'the centre was not asked');
+    });
+  });
+}

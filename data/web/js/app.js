@@ -31,6 +31,8 @@ const ROUTES = [
   [/^\/activity$/, activityPage, 'activity'],
 ];
 const NAV = ['dashboard', 'alerts', 'tickets', 'incidents', 'stats', 'activity', 'settings', 'account'];
+// Pages only the vendor's people may read: not in an SME's menu, and their
+// address is "not found" for an SME's people (the API would answer 403).
 const VENDOR_ONLY = ['stats'];
 // Pages only managers (the vendor admin, an SME owner) may read, as the API
 // enforces (routes.def MANAGER): not in the others' menu, and their address
@@ -145,6 +147,7 @@ export async function route() {
     return;
   }
   if (match && MANAGER_ONLY.includes(match.nav) && !api.canManage()) match = null;
+  if (match && VENDOR_ONLY.includes(match.nav) && !api.isVendor()) match = null;
   drawChrome(match && match.nav);
   clear(main);
   if (!match) {

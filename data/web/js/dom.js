@@ -384,15 +384,38 @@ export function sayAlert(el, text) {
 }
 
 // The field at fault in a form: marked aria-invalid="true" (a screen reader
-// says "invalid entry" with it) and focused. The mark goes when the person
-// changes the field, or (clearInvalid) when the form is sent again.
-export function markInvalid(input) {
+// says "invalid entry" with it) and focused. error: the message beside the
+// form that says what is wrong (an element with an id; the sign-in and
+// account forms), added to the field's aria-describedby, so the message is
+// read with the field. The marks go when the person changes the field, or
+// (clearInvalid) when the form is sent again.
+const describedBy = new WeakMap(); // field -> the id markInvalid added
+export function markInvalid(input, error) {
+  unmarkInvalid(input);
   input.setAttribute('aria-invalid', 'true');
-  input.addEventListener('input', () => input.removeAttribute('aria-invalid'), { once: true });
+  if (error && error.id) {
+    const ids = (input.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+    if (!ids.includes(error.id)) {
+      input.setAttribute('aria-describedby', [...ids, error.id].join(' '));
+      describedBy.set(input, error.id);
+    }
+  }
+  input.addEventListener('input', () => unmarkInvalid(input), { once: true });
   input.focus();
+}
+
+// Takes the marks of markInvalid off one field.
+function unmarkInvalid(input) {
+  input.removeAttribute('aria-invalid');
+  const added = describedBy.get(input);
+  if (!added) return;
+  describedBy.delete(input);
+  const ids = (input.getAttribute('aria-describedby') || '').split(/\s+/).filter((x) => x && x !== added);
+  if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
+  else input.removeAttribute('aria-describedby');
 }
 
 // Takes the marks of markInvalid off every field of form.
 export function clearInvalid(form) {
-  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  for (const el of form.querySelectorAll('[aria-invalid]')) unmarkInvalid(el);
 }

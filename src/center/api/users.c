@@ -147,15 +147,18 @@ struct audit_page {
     const struct mm_scope *scope;
 };
 
-/* SME callers do not see where the vendor's staff worked from. */
+/* SME callers do not see where the vendor's staff worked from (nor who they
+ * were: the store gives no name outside the caller's scope). actor_name and
+ * target_name name a user by address and a sensor by its name, else null. */
 static int add_audit_json(const struct mm_audit_entry *a, void *arg)
 {
     struct audit_page *p = arg;
     bool masked = !p->scope->all_tenants && actor_is_vendor(p->scope, a);
-    json_t *j = json_pack("{s:I, s:o, s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)a->id, "at",
-                          mm_json_time(a->at), "tenant_id", (json_int_t)a->tenant_id, "actor",
-                          a->actor, "action", a->action, "target", a->target, "detail", a->detail,
-                          "address", masked ? "" : a->address);
+    json_t *j = json_pack(
+        "{s:I, s:o, s:I, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "id", (json_int_t)a->id, "at",
+        mm_json_time(a->at), "tenant_id", (json_int_t)a->tenant_id, "actor", a->actor, "action",
+        a->action, "target", a->target, "detail", a->detail, "address", masked ? "" : a->address,
+        "actor_name", a->actor_name, "target_name", a->target_name);
     return mm_list_add(&p->list, j, a->id, 0);
 }
 

@@ -6,10 +6,12 @@
 // nowhere else until it is changed. Changing it signs out every other
 // browser of this person; this one stays signed in.
 import * as api from '../api.js';
-import { h, field, append, sayAlert } from '../dom.js';
+import { h, field, append, sayAlert, markInvalid, clearInvalid } from '../dom.js';
 import { t } from '../i18n.js';
 
 const MIN_CHARS = 12; // the centre's MM_PASSWORD_MIN_CHARS, counted as characters
+// The field a refusal of the centre is about (center-api.md's error codes).
+const FIELD_OF_CODE = { wrong_password: 'cur', password_too_short: 'next', password_unchanged: 'next' };
 
 function whoSection(me) {
   const place = me.tenant && me.tenant.id !== 0 ? me.tenant.name : t('role.vendor');
@@ -44,11 +46,13 @@ function passwordForm(ctx, must) {
     const problem = formProblem(cur.input, next.input, again.input);
     // Said once, next to the form (role=alert reads it out), as on the
     // sign-in page: not also in the live region above, which read it twice.
-    // The field to fix gets the focus.
+    // The field to fix gets the focus and is marked (aria-invalid, described
+    // by the message) until it is changed or the form is sent again.
     ctx.flash('');
+    clearInvalid(form);
     sayAlert(error, problem ? problem.text : '');
     if (problem) {
-      problem.field.focus();
+      markInvalid(problem.field, error);
       return;
     }
     submit.disabled = true;
@@ -60,7 +64,12 @@ function passwordForm(ctx, must) {
       else for (const f of [cur, next, again]) f.input.value = '';
     } catch (e) {
       sayAlert(error, api.errorText(e));
-      (e.code === 'wrong_password' ? cur : next).input.focus();
+      // The field the centre found at fault is marked; after any other
+      // failure (the centre busy or out of reach) the focus goes back to
+      // the new password, unmarked.
+      const bad = FIELD_OF_CODE[e.code];
+      if (bad) markInvalid({ cur, next }[bad].input, error);
+      else next.input.focus();
     } finally {
       submit.disabled = false;
     }

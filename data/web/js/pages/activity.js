@@ -3,9 +3,10 @@
 // who may read it (the vendor admin: every company's and the centre's own;
 // an SME owner: their company's). Who did what and when, newest first, in
 // words (activity.do.<action>, a readable fallback for an action this UI
-// does not know), with the address where the centre gives one; "show more"
-// follows the API's cursor; the vendor may choose one company
-// (#/activity?tenant=ID, 0 for the centre's own people).
+// does not know), people and sensors by the names the centre gives with
+// each entry (actor_name, target_name), with the address where the centre
+// gives one; "show more" follows the API's cursor; the vendor may choose one
+// company (#/activity?tenant=ID, 0 for the centre's own people).
 import * as api from '../api.js';
 import { h, field, fmtTime, stackOnPhone } from '../dom.js';
 import { t } from '../i18n.js';
@@ -24,34 +25,41 @@ function what(action) {
   return KNOWN.has(action) ? t('activity.do.' + action) : t('activity.do_other', { action });
 }
 
+// A "user:N" or "sensor:N" of an entry by the name the centre gave with it
+// (actor_name, target_name: a person's e-mail address, a sensor's name), or
+// in words when it gave none (a row no longer on record).
+function named(ref, name) {
+  const id = ref.slice(ref.indexOf(':') + 1);
+  if (ref.startsWith('sensor:')) return name ? t('activity.who_sensor', { name }) : t('activity.who_sensor_gone', { id });
+  return name || t('activity.who_user_gone', { id });
+}
+
 // Who did it: a person's e-mail address when the reader may see that
-// person, else the kind of actor in words.
-function who(e, emails) {
+// person, else the kind of actor in words. An SME reader gets no name of
+// the vendor's people.
+function who(e) {
   const [kind, rest] = [e.actor.split(':')[0], e.actor.slice(e.actor.indexOf(':') + 1)];
-  if (kind === 'user') {
-    if (emails.has(Number(rest))) return emails.get(Number(rest));
-    return api.isVendor() ? t('activity.who_user', { id: rest }) : t('activity.who_vendor');
-  }
+  if (kind === 'user') return (e.actor_name || api.isVendor()) ? named(e.actor, e.actor_name) : t('activity.who_vendor');
   if (kind === 'token') return api.isVendor() ? t('activity.who_token', { id: rest }) : t('activity.who_vendor');
   if (kind === 'cli') return api.isVendor() ? t('activity.who_cli', { name: rest }) : t('activity.who_vendor');
-  if (kind === 'sensor') return t('activity.who_sensor', { id: rest });
+  if (kind === 'sensor') return named(e.actor, e.actor_name);
   return e.actor === 'system' ? t('activity.who_system') : e.actor;
 }
 
-// The person a change was about (a user added, disabled...), when it is
-// not the one who did it.
-function about(e, emails) {
-  if (!e.target.startsWith('user:') || e.target === e.actor) return null;
-  const email = emails.get(Number(e.target.slice(5)));
-  return email ? h('div', { class: 'muted small' }, t('activity.about', { email })) : null;
+// The person or sensor a change was about (a user added, a sensor's
+// registration cancelled...), when it is not the one who did it.
+function about(e) {
+  if (!/^(user|sensor):/.test(e.target) || e.target === e.actor) return null;
+  if (!e.target_name && e.target.startsWith('user:') && !api.isVendor()) return null;
+  return h('div', { class: 'muted small' }, t('activity.about', { name: named(e.target, e.target_name) }));
 }
 
-function row(e, emails, names) {
+function row(e, names) {
   return h('tr', { dataset: { id: e.id, action: e.action } },
     h('td', {}, fmtTime(e.at)),
-    h('th', { scope: 'row' }, who(e, emails)),
+    h('th', { scope: 'row' }, who(e)),
     names ? h('td', {}, e.tenant_id === 0 ? t('role.vendor') : names.get(e.tenant_id) || '#' + e.tenant_id) : null,
-    h('td', {}, what(e.action), about(e, emails)),
+    h('td', {}, what(e.action), about(e)),
     // The admin command line records "cli" as its address: said in words.
     h('td', {}, e.address === 'cli' ? t('activity.from_cli') : e.address || ''));
 }
@@ -74,12 +82,11 @@ export async function render(main, ctx) {
   const vendor = api.isVendor();
   const params = {};
   if (vendor && /^\d+$/.test(ctx.query.get('tenant') || '')) params.tenant = ctx.query.get('tenant');
-  const [tenants, users, first] = await Promise.all([
+  // Who did what comes named with each entry: no list of users is loaded.
+  const [tenants, first] = await Promise.all([
     vendor ? api.listAll('/tenants', {}, 2000) : Promise.resolve(null),
-    api.listAll('/users', {}, 5000),
     api.get('/audit', { ...params, limit: 50 }),
   ]);
-  const emails = new Map(users.items.map((u) => [u.id, u.email]));
   const names = tenants ? new Map(tenants.items.map((x) => [x.id, x.name])) : null;
   let cursor = first.next;
 
@@ -89,7 +96,7 @@ export async function render(main, ctx) {
     main.append(h('p', { class: 'empty', id: 'activity-empty' }, t('activity.none')));
     return;
   }
-  const tbody = h('tbody', {}, first.items.map((e) => row(e, emails, names)));
+  const tbody = h('tbody', {}, first.items.map((e) => row(e, names)));
   const head = [t('activity.col_time'), t('activity.col_who'), names ? t('common.tenant') : null, t('activity.col_what'), t('activity.col_address')]
     .filter((x) => x !== null).map((x) => h('th', { scope: 'col' }, x));
   const table = h('table', { class: 'grid', id: 'activity-table' },
@@ -107,7 +114,7 @@ export async function render(main, ctx) {
     try {
       const page = await api.get('/audit', { ...params, limit: 50, cursor });
       const added = tbody.rows.length;
-      for (const e of page.items) tbody.append(row(e, emails, names));
+      for (const e of page.items) tbody.append(row(e, names));
       stackOnPhone(table);
       cursor = page.next;
       more.hidden = !cursor;

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // login: the sign-in form. A wrong password, a locked-out account (too many
 // attempts) and a failed connection each get their own plain message, once,
-// next to the form (a live region); success loads the account's language and
-// opens the page the person asked for.
+// next to the form (a live region); a field at fault is marked
+// (aria-invalid, described by the message) until it is changed or the form is
+// sent again; success loads the account's language and opens the page the
+// person asked for.
 import * as api from '../api.js';
-import { h, field, sayAlert } from '../dom.js';
+import { h, field, sayAlert, markInvalid, clearInvalid } from '../dom.js';
 import { t, loadLang, chooseLang, lang } from '../i18n.js';
 
 export async function render(main, ctx) {
@@ -18,10 +20,12 @@ export async function render(main, ctx) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     sayAlert(error, '');
+    clearInvalid(form);
     if (!email.input.value || !password.input.value) {
-      // Read out again at a second try with a field still empty.
+      // Read out again at a second try with a field still empty; the empty
+      // field is marked, described by the message, and focused.
       sayAlert(error, t('login.missing'));
-      (email.input.value ? password.input : email.input).focus();
+      markInvalid(email.input.value ? password.input : email.input, error);
       return;
     }
     submit.disabled = true;
@@ -40,7 +44,13 @@ export async function render(main, ctx) {
       // Said once, next to the form (role=alert reads it out), not also in the banner.
       sayAlert(error, msg);
       password.input.value = '';
-      password.input.focus();
+      // A wrong address or password (which one, the centre does not say):
+      // both marked, the password focused. Other failures are not the
+      // fields' fault.
+      if (e.status === 401) {
+        markInvalid(email.input, error);
+        markInvalid(password.input, error);
+      } else password.input.focus();
     } finally {
       submit.disabled = false;
     }
