@@ -43,6 +43,9 @@ struct mm_flow_config {
     bool random_ids;       /* flow ids start at a random point (live capture: a restarted sensor
                               does not repeat the ids it gave before); else at 0 (reading files:
                               the same ids every run) */
+    bool no_records;       /* no flow record is written: expiry does not form the ending flows'
+                              Community IDs ahead for their records (one is still formed when
+                              asked, mm_flow_community_id) */
 };
 
 void mm_flow_config_defaults(struct mm_flow_config *c);

@@ -1090,6 +1090,7 @@ int mm__sensor_new(const struct mm_sensor_options *o, struct mm_intel *intel,
     s->tick_sec = s->stats_due = s->devices_save_due = s->first_sec = -1;
     struct mm_flow_config flow = o->flow;
     flow.random_ids = s->live; /* ids unlike an earlier run's; files keep reproducible ids */
+    flow.no_records = !mm__eve_wants(s, "flow") && !spool_wants(s, "flow");
     int r = mm_flow_table_new(&flow, mm__pipeline_flow_end, s, &s->flows);
     if (r != 0) {
         mm_msg_format(err, errlen, LOG, "sensor.flow_table", mm_msg_strerror(r));

@@ -7,7 +7,8 @@
  * expires), eviction of the least recently active flow at max_flows, flow
  * memory carved from chunks and reused past the pool of freed flows, and
  * the Community ID formed on first ask (alone or two at once in an expiry
- * run) against the one the first packet gives. */
+ * run, not ahead when no flow records are written) against the one the
+ * first packet gives. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -362,10 +363,14 @@ static void test_flow_memory_reuse(void **state)
 #define CID_FLOWS 1000
 
 /* What each flow's first packet gives (mm_community_id at creation, as the
- * table did before), by flow id, and how many records matched it. */
+ * table did before), by flow id, and how many records matched it; whether
+ * the flow was asked while it lived, and whether the table writes no
+ * records (cfg.no_records: only those asked have their ID at the end). */
 struct cid_check {
     uint64_t id[CID_FLOWS];
     char want[CID_FLOWS][32];
+    bool asked[CID_FLOWS];
+    bool no_records;
     int flows, ended;
 };
 
@@ -377,6 +382,8 @@ static void cid_on_end(void *arg, struct mm_flow *f, const char *reason)
     while (i < c->flows && c->id[i] != f->id)
         i++;
     assert_true(i < c->flows);
+    if (c->no_records) /* not hashed ahead in the expiry run */
+        assert_int_equal(f->cid_pending, !c->asked[i]);
     assert_string_equal(mm_flow_community_id(f), c->want[i]);
     c->ended++;
 }
@@ -395,18 +402,20 @@ static struct mm_addr cid_addr(uint64_t r, uint8_t fam)
  * in an expiry run, in the last run at the end, or alone: random first
  * packets of TCP (some a SYN-ACK first, so the flow is reversed), UDP,
  * SCTP, ICMP and ICMPv6 (types with and without a counterpart), GRE; IPv4
- * and IPv6; seeds; idle times that end flows in runs. */
+ * and IPv6; seeds; idle times that end flows in runs; a table that writes
+ * no records (the last round), whose expiry hashes no ID ahead. */
 static void test_community_id_on_first_ask(void **state)
 {
     (void)state;
     static const uint8_t protos[] = {6, 6, 17, 132, 1, 58, 47};
     static struct cid_check c;
     uint64_t rs = 0x2545f4914f6cdd1dULL;
-    for (int round = 0; round < 3; round++) { /* each table numbers its flows from 1 */
+    for (int round = 0; round < 4; round++) { /* each table numbers its flows from 1 */
         memset(&c, 0, sizeof c);
         struct mm_flow_config cfg;
         mm_flow_config_defaults(&cfg);
         cfg.community_id_seed = (uint16_t)(round * 0x1234);
+        cfg.no_records = c.no_records = round == 3;
         struct mm_flow_table *t = NULL;
         assert_int_equal(mm_flow_table_new(&cfg, cid_on_end, &c, &t), 0);
         for (int i = 0; i < CID_FLOWS; i++) {
@@ -437,8 +446,10 @@ static void test_community_id_on_first_ask(void **state)
             c.id[c.flows] = f->id;
             memcpy(c.want[c.flows], want, sizeof want);
             c.flows++;
-            if (r % 5 == 0) /* asked while the flow lives */
+            if (r % 5 == 0) { /* asked while the flow lives */
                 assert_string_equal(mm_flow_community_id(f), want);
+                c.asked[c.flows - 1] = true;
+            }
         }
         mm_flow_table_free(t);
         assert_int_equal(c.ended, c.flows);
