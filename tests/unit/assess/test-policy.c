@@ -379,7 +379,7 @@ static void test_write_is_all_or_nothing(void **state)
     base_profile(&p);
     generate(&p, MM_LANG_JA, NULL, &out);
     snprintf(dir, sizeof dir, "%s/out//", base); /* trailing slashes are fine */
-    assert_int_equal(mm_policy_write(&out, dir, err, sizeof err), 0);
+    assert_int_equal(mm_policy_write(&out, dir, 0, "20260401", NULL, err, sizeof err), 0);
     snprintf(dir, sizeof dir, "%s/out", base);
     static const char *files[] = {"basic-policy.md", "basic-policy.html", "handbook.md",
                                   "handbook.html",   "rules.md",          "rules.html",
@@ -390,7 +390,7 @@ static void test_write_is_all_or_nothing(void **state)
         unlink(path);
     }
     /* Writing again into the existing directory replaces the files. */
-    assert_int_equal(mm_policy_write(&out, dir, err, sizeof err), 0);
+    assert_int_equal(mm_policy_write(&out, dir, 0, "20260401", NULL, err, sizeof err), 0);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         assert_int_equal(unlink(path), 0);
@@ -400,11 +400,12 @@ static void test_write_is_all_or_nothing(void **state)
      * is written (the shell's current directory must not vanish). */
     static const char *const whole[] = {"/", ".", "./", "..", "out/.."};
     for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
-        assert_int_equal(mm_policy_write(&out, whole[i], err, sizeof err), MM_EINVAL);
+        assert_int_equal(mm_policy_write(&out, whole[i], 0, "20260401", NULL, err, sizeof err),
+                         MM_EINVAL);
     assert_string_equal(err, "out/..");
     /* A parent that does not exist: an error, and nothing left behind. */
     snprintf(dir, sizeof dir, "%s/missing/out", base);
-    assert_int_not_equal(mm_policy_write(&out, dir, err, sizeof err), 0);
+    assert_int_not_equal(mm_policy_write(&out, dir, 0, "20260401", NULL, err, sizeof err), 0);
     assert_int_equal(rmdir(base), 0); /* empty */
     mm_policy_output_free(&out);
 }
