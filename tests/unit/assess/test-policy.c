@@ -410,10 +410,63 @@ static void test_write_is_all_or_nothing(void **state)
     mm_policy_output_free(&out);
 }
 
+static size_t count(const char *s, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = strstr(s, what); p; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+/* An organisation name cannot make Markdown blocks or entities in the
+ * documents: "---" alone on a line of basic-policy would be a rule or a
+ * heading's underline, "1986. Ltd" a numbered list, "&copy;" a sign. The
+ * HTML shows each name as typed, and makes no more rules or lists than a
+ * plain name does; a digit gets no backslash (Markdown would show it). */
+static void test_names_make_no_markup(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *html, *md;
+    } cases[] = {
+        {"---", "<p>---</p>", "\\-\\-\\-"},
+        {"A--B", "A--B", "A\\-\\-B"},
+        {"=== Co", "=== Co", "\\=== Co"},
+        {"- Dash", "- Dash", "\\- Dash"},
+        {"1986. Ltd", "1986. Ltd", "1986\\. Ltd"},
+        {"  7) Seven", "7) Seven", "7\\) Seven"},
+        {"A&copy;B &#169; & Sons", "A&amp;copy;B &amp;#169; &amp; Sons",
+         "A\\&copy;B \\&\\#169; & Sons"},
+        {"Tokyo 1-2-3", "Tokyo 1-2-3", "Tokyo 1-2-3"},
+    };
+    struct mm_profile p;
+    struct mm_policy_output plain, out;
+    base_profile(&p);
+    strcpy(p.name, "Plain");
+    generate(&p, MM_LANG_EN, NULL, &plain);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        strcpy(p.name, cases[i].name);
+        generate(&p, MM_LANG_EN, NULL, &out);
+        for (int d = 0; d < MM_POLICY_DOCS; d++) {
+            const char *tags[] = {"<hr", "<ol", "<ul", "<h2"};
+            for (size_t t = 0; t < sizeof tags / sizeof tags[0]; t++)
+                if (count(out.docs[d].html, tags[t]) != count(plain.docs[d].html, tags[t]))
+                    fail_msg("%s: %s: %s %zu, plain %zu", cases[i].name, out.docs[d].name, tags[t],
+                             count(out.docs[d].html, tags[t]), count(plain.docs[d].html, tags[t]));
+        }
+        if (!strstr(out.docs[0].html, cases[i].html) || !strstr(out.docs[0].markdown, cases[i].md))
+            fail_msg("%s: html lacks %s or markdown lacks %s", cases[i].name, cases[i].html,
+                     cases[i].md);
+        mm_policy_output_free(&out);
+    }
+    mm_policy_output_free(&plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_combination_renders),
+        cmocka_unit_test(test_names_make_no_markup),
         cmocka_unit_test(test_chapters_and_sections),
         cmocka_unit_test(test_omitted_fields),
         cmocka_unit_test(test_jargon_explained_at_first_mention),
