@@ -3,7 +3,8 @@
  * and the 11-chapter rule set (Markdown + print-ready HTML) and the
  * policy.json manifest for one organisation profile into --out DIR. Yes/no
  * questions the profile leaves open are asked on a terminal, else taken as
- * "no" and named in the summary (profile-questions.c). */
+ * "no" and named in the summary (profile-questions.c); on a terminal a
+ * missing name is asked too and --out defaults to ./mamori-documents. */
 #include "assess/policy-items.h"
 #include "assess/policy.h"
 #include "assess/profile.h"
@@ -37,8 +38,25 @@ struct opts {
     const char *profile, *out, *diagnosis;
     struct flag_value flags[64];
     size_t nflags;
-    bool force; /* replace documents edited by hand, keeping copies */
+    bool force;       /* replace documents edited by hand, keeping copies */
+    bool default_out; /* no --out: DEFAULT_OUT, on a terminal */
 };
+
+/* The folder written without --out on a terminal: the same ASCII name in
+ * both languages, so a script or a support call names it one way. */
+#define DEFAULT_OUT "mamori-documents"
+
+/* What a terminal run may ask (the name) or assume (the folder): standard
+ * input and standard error (where questions go) are a terminal and no
+ * input is read from standard input; a script keeps today's errors. */
+static bool can_ask(const struct opts *o)
+{
+    const char *files[] = {o->profile, o->diagnosis};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (files[i] && strcmp(files[i], "-") == 0)
+            return false;
+    return isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+}
 
 static void report_profile_error(const struct mm_cli *cli, const char *where,
                                  const struct mm_profile_error *e)
@@ -95,8 +113,12 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     }
     if (optind != argc)
         return mm_cmd_usage_error(cli, "policy", argv[optind], TR("error.usage"));
-    if (!o->out)
+    if (!o->out && !can_ask(o))
         return mm_cmd_usage_error(cli, "policy", NULL, TR("policy.error.no_out"));
+    if (!o->out) {
+        o->out = DEFAULT_OUT;
+        o->default_out = true;
+    }
     return 0;
 }
 
@@ -118,6 +140,8 @@ static int build_profile(const struct mm_cli *cli, const struct opts *o, struct 
             report_profile_error(cli, NULL, &e);
             return MM_EXIT_INPUT;
         }
+    if (!p->name[0] && can_ask(o)) /* an empty answer: the error below */
+        mm_cmd_ask_org_name(cli, "policy", "policy.ask_org", p);
     if (mm_profile_validate(p, &e) != 0) {
         report_profile_error(cli, o->profile, &e);
         return MM_EXIT_INPUT;
@@ -314,6 +338,19 @@ static void report_kept(const struct mm_cli *cli, const char *dir,
         mm_cli_error(cli, "policy", "%s", TR("policy.note.unchecked"));
 }
 
+/* Without --out: where the documents went (its full path), and how to
+ * choose another folder. */
+static void print_default_out(const struct mm_cli *cli, const char *dir)
+{
+    char *full = realpath(dir, NULL);
+    const struct mm_fill_var vars[] = {{"path", full ? full : dir}};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_fill(&msg, MM_FILL_MAX, TR("policy.summary.default_out"), vars, 1, 0) == 0)
+        printf("%s\n", mm_buf_str(&msg));
+    mm_buf_free(&msg);
+    free(full);
+}
+
 /* "PATH: what went wrong" in the chosen language; path is the output
  * directory, or the foreign file found in it (MM_ECONFLICT). */
 static void report_write_error(const struct mm_cli *cli, const char *path, int r)
@@ -379,6 +416,8 @@ int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
     }
     print_summary(cli, &out, o.out, &assumed);
     report_kept(cli, o.out, &written);
+    if (o.default_out)
+        print_default_out(cli, o.out);
     print_next_step(cli, &o, &profile);
 out:
     mm_policy_output_free(&out);
