@@ -173,7 +173,9 @@ size_t mm_policy_reconcile(struct mm_profile *p, const json_t *diagnosis,
     return n;
 }
 
-/* Appends the appendix turning every unfinished diagnosis item into a rule. */
+/* Appends the appendix turning every unfinished diagnosis item into a rule:
+ * the item's advice (what to do) is the rule and its first step follows;
+ * an item without advice (items not loaded) gets the general sentence. */
 static int append_diagnosis_rules(const struct mm_policy_request *req, struct mm_buf *md,
                                   json_t *ids)
 {
@@ -185,18 +187,22 @@ static int append_diagnosis_rules(const struct mm_policy_request *req, struct mm
         if (!needs_rule(answer))
             continue;
         const json_t *item = mm__assess_item_find(req->items, id);
-        const json_t *title = mm__assess_item_title(item), *question = mm__assess_item_text(item);
+        const json_t *title = mm__assess_item_title(item);
+        const json_t *advice = json_object_get(item, "advice");
+        const json_t *what = json_object_get(advice, "what");
+        const json_t *first = json_object_get(advice, "first_step");
         char fallback[128];
         snprintf(fallback, sizeof fallback, "%s %ld", TR("policy.diag.item_fallback", lang), id);
-        r = mm_buf_printf(md, "### D-%02ld %s\n\n", id, title ? mm_text(title, lang) : fallback);
-        if (r == 0 && question && question != title)
-            r = mm_buf_printf(md, "%s\n\n", mm_text(question, lang));
+        r = mm_buf_printf(md, "### D-%02ld %s\n\n- %s%s\n- %s%s\n", id,
+                          title ? mm_text(title, lang) : fallback, TR("policy.diag.current", lang),
+                          answer_label(answer, lang), TR("policy.diag.rule_label", lang),
+                          what ? mm_text(what, lang) : TR("policy.diag.rule", lang));
+        if (r == 0 && first)
+            r = mm_buf_printf(md, "- %s%s\n", TR("policy.diag.first_step", lang),
+                              mm_text(first, lang));
         if (r == 0)
-            r = mm_buf_printf(md, "- %s%s\n- %s%s\n- %s\n- %s\n- %s\n\n",
-                              TR("policy.diag.current", lang), answer_label(answer, lang),
-                              TR("policy.diag.rule_label", lang), TR("policy.diag.rule", lang),
-                              TR("policy.diag.owner", lang), TR("policy.diag.deadline", lang),
-                              TR("policy.diag.done_on", lang));
+            r = mm_buf_printf(md, "- %s\n- %s\n- %s\n\n", TR("policy.diag.owner", lang),
+                              TR("policy.diag.deadline", lang), TR("policy.diag.done_on", lang));
         if (r == 0)
             r = json_array_append_new(ids, json_integer(id)) ? MM_ENOMEM : 0;
     }

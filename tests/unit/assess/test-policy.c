@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "assess/policy-items.h"
 #include "assess/policy.h"
 #include "core/error.h"
 #include "../test-tmpdir.h"
@@ -298,6 +299,31 @@ static void test_diagnosis_rules(void **state)
     assert_non_null(strstr(md, "期限: ＿"));
     assert_int_equal(json_array_size(json_object_get(out.manifest, "diagnosis_rules")), 15);
     mm_policy_output_free(&out);
+    /* With the items' texts, each rule is the item's advice and its first
+     * step, not the question with one sentence for every item. */
+    json_t *texts = NULL;
+    assert_int_equal(mm__assess_items_load(&texts), 0);
+    for (int l = 0; l < 2; l++) {
+        enum mm_lang lang = l ? MM_LANG_EN : MM_LANG_JA;
+        char err[512];
+        struct mm_policy_request req = {&p, lang, "2026-04-01", diag, texts};
+        assert_int_equal(mm_policy_generate(&req, &out, err, sizeof err), 0);
+        md = rules_md(&out);
+        const json_t *advice = json_object_get(mm__assess_item_find(texts, 3), "advice");
+        const char *what = mm_text(json_object_get(advice, "what"), lang);
+        const char *first = mm_text(json_object_get(advice, "first_step"), lang);
+        const char *question =
+            mm_text(json_object_get(mm__assess_item_find(texts, 3), "question"), lang);
+        const char *d03 = strstr(md, "### D-03 "), *d04 = strstr(md, "### D-04 ");
+        assert_non_null(d03);
+        assert_non_null(d04);
+        const char *w = strstr(d03, what), *f = strstr(d03, first);
+        assert_true(w && w < d04 && f && f < d04);
+        assert_null(strstr(md, question));
+        assert_null(strstr(md, l ? "as one of our rules" : "全員が日常的に実施"));
+        mm_policy_output_free(&out);
+    }
+    json_decref(texts);
     json_decref(diag);
 }
 
