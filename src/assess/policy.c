@@ -80,11 +80,32 @@ int mm_policy_render_template(const char *name, enum mm_lang lang, const json_t 
     return r;
 }
 
+/* The documents' date as people write it: "2026年11月29日" in Japanese,
+ * "29 November 2026" in English (the manifest keeps YYYY-MM-DD). A date
+ * not of that form is kept as given. */
+static void date_text(const char *iso, enum mm_lang lang, char *out, size_t outlen)
+{
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
+    int y, m, d, n = 0;
+    snprintf(out, outlen, "%s", iso);
+    if (sscanf(iso, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || iso[n] || m < 1 || m > 12 || d < 1 ||
+        d > 31)
+        return;
+    if (lang == MM_LANG_JA)
+        snprintf(out, outlen, "%d年%d月%d日", y, m, d);
+    else
+        snprintf(out, outlen, "%d %s %d", d, months[m - 1], y);
+}
+
 json_t *mm_policy_vars(const struct mm_policy_request *req)
 {
     json_t *vars = json_object();
+    char date[64];
+    date_text(req->date, req->lang, date, sizeof date);
     if (!vars || mm_profile_vars(req->profile, vars) != 0 ||
-        json_object_set_new(vars, "date", json_string(req->date)) != 0 ||
+        json_object_set_new(vars, "date", json_string(date)) != 0 ||
         json_object_set_new(vars, "lang", json_string(mm_lang_code(req->lang))) != 0 ||
         json_object_set_new(vars, "has_diagnosis", json_boolean(req->diagnosis != NULL)) != 0) {
         json_decref(vars);
