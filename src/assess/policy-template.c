@@ -136,14 +136,39 @@ static bool standalone(const struct tpl *t, const struct tag *tag, const char **
     return true;
 }
 
+/* The character of s that would start a block where the value begins a
+ * line: a leading "-" or "=" (a list item, a rule, a heading's underline),
+ * or the "." or ")" after leading digits (a numbered list); leading blanks
+ * skipped. NULL when there is none. */
+static const char *block_marker(const char *s)
+{
+    while (*s == ' ')
+        s++;
+    if (*s == '-' || *s == '=')
+        return s;
+    const char *d = s;
+    while (*d >= '0' && *d <= '9')
+        d++;
+    return d > s && (*d == '.' || *d == ')') ? d : NULL;
+}
+
+/* Appends the value s Markdown-escaped: the inline markup characters
+ * everywhere, "&" before what could be an entity name ("&amp;"), "-" in
+ * a run of them (the HTML would make "--" a dash), and the
+ * one character that would start a block at the value's start (never a
+ * backslash before a digit, which Markdown would keep visible). */
 static int append_escaped(struct mm_buf *out, const char *s)
 {
     static const char special[] = "\\`*_{}[]<>#+!|~";
+    const char *marker = block_marker(s), *start = s;
     int r = 0;
     for (; *s && r == 0; s++) {
+        /* "--" would be a dash (the HTML's smart punctuation) */
+        bool dash = *s == '-' && (s[1] == '-' || (s > start && s[-1] == '-'));
+        bool entity = *s == '&' && (s[1] == '#' || ((s[1] | 0x20) >= 'a' && (s[1] | 0x20) <= 'z'));
         if (*s == '\n' || *s == '\r' || *s == '\t')
             r = mm_buf_putc(out, ' ');
-        else if (strchr(special, *s))
+        else if (strchr(special, *s) || entity || dash || s == marker)
             r = mm_buf_printf(out, "\\%c", *s);
         else
             r = mm_buf_putc(out, *s);

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/fnv.h"
 #include "core/fs.h"
+#include "core/hash.h"
 #include "core/html.h"
 #include "core/str.h"
 
@@ -79,11 +80,32 @@ int mm_policy_render_template(const char *name, enum mm_lang lang, const json_t 
     return r;
 }
 
+/* The documents' date as people write it: "2026年11月29日" in Japanese,
+ * "29 November 2026" in English (the manifest keeps YYYY-MM-DD). A date
+ * not of that form is kept as given. */
+static void date_text(const char *iso, enum mm_lang lang, char *out, size_t outlen)
+{
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
+    int y, m, d, n = 0;
+    snprintf(out, outlen, "%s", iso);
+    if (sscanf(iso, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || iso[n] || m < 1 || m > 12 || d < 1 ||
+        d > 31)
+        return;
+    if (lang == MM_LANG_JA)
+        snprintf(out, outlen, "%d年%d月%d日", y, m, d);
+    else
+        snprintf(out, outlen, "%d %s %d", d, months[m - 1], y);
+}
+
 json_t *mm_policy_vars(const struct mm_policy_request *req)
 {
     json_t *vars = json_object();
+    char date[64];
+    date_text(req->date, req->lang, date, sizeof date);
     if (!vars || mm_profile_vars(req->profile, vars) != 0 ||
-        json_object_set_new(vars, "date", json_string(req->date)) != 0 ||
+        json_object_set_new(vars, "date", json_string(date)) != 0 ||
         json_object_set_new(vars, "lang", json_string(mm_lang_code(req->lang))) != 0 ||
         json_object_set_new(vars, "has_diagnosis", json_boolean(req->diagnosis != NULL)) != 0) {
         json_decref(vars);
@@ -172,7 +194,9 @@ size_t mm_policy_reconcile(struct mm_profile *p, const json_t *diagnosis,
     return n;
 }
 
-/* Appends the appendix turning every unfinished diagnosis item into a rule. */
+/* Appends the appendix turning every unfinished diagnosis item into a rule:
+ * the item's advice (what to do) is the rule and its first step follows;
+ * an item without advice (items not loaded) gets the general sentence. */
 static int append_diagnosis_rules(const struct mm_policy_request *req, struct mm_buf *md,
                                   json_t *ids)
 {
@@ -184,18 +208,22 @@ static int append_diagnosis_rules(const struct mm_policy_request *req, struct mm
         if (!needs_rule(answer))
             continue;
         const json_t *item = mm__assess_item_find(req->items, id);
-        const json_t *title = mm__assess_item_title(item), *question = mm__assess_item_text(item);
+        const json_t *title = mm__assess_item_title(item);
+        const json_t *advice = json_object_get(item, "advice");
+        const json_t *what = json_object_get(advice, "what");
+        const json_t *first = json_object_get(advice, "first_step");
         char fallback[128];
         snprintf(fallback, sizeof fallback, "%s %ld", TR("policy.diag.item_fallback", lang), id);
-        r = mm_buf_printf(md, "### D-%02ld %s\n\n", id, title ? mm_text(title, lang) : fallback);
-        if (r == 0 && question && question != title)
-            r = mm_buf_printf(md, "%s\n\n", mm_text(question, lang));
+        r = mm_buf_printf(md, "### D-%02ld %s\n\n- %s%s\n- %s%s\n", id,
+                          title ? mm_text(title, lang) : fallback, TR("policy.diag.current", lang),
+                          answer_label(answer, lang), TR("policy.diag.rule_label", lang),
+                          what ? mm_text(what, lang) : TR("policy.diag.rule", lang));
+        if (r == 0 && first)
+            r = mm_buf_printf(md, "- %s%s\n", TR("policy.diag.first_step", lang),
+                              mm_text(first, lang));
         if (r == 0)
-            r = mm_buf_printf(md, "- %s%s\n- %s%s\n- %s\n- %s\n- %s\n\n",
-                              TR("policy.diag.current", lang), answer_label(answer, lang),
-                              TR("policy.diag.rule_label", lang), TR("policy.diag.rule", lang),
-                              TR("policy.diag.owner", lang), TR("policy.diag.deadline", lang),
-                              TR("policy.diag.done_on", lang));
+            r = mm_buf_printf(md, "- %s\n- %s\n- %s\n\n", TR("policy.diag.owner", lang),
+                              TR("policy.diag.deadline", lang), TR("policy.diag.done_on", lang));
         if (r == 0)
             r = json_array_append_new(ids, json_integer(id)) ? MM_ENOMEM : 0;
     }
@@ -330,14 +358,19 @@ static int fill_manifest(const struct mm_policy_request *req, struct mm_policy_o
         if (req->date[i] != '-')
             day[j++] = req->date[i];
     snprintf(ref, sizeof ref, "POL-%s-%08llx", day, content_hash(out) & 0xffffffffULL);
-    json_t *m = json_object(), *docs = json_array(), *sections = json_array();
-    int r = m && docs && sections ? 0 : MM_ENOMEM;
-    for (int i = 0; r == 0 && i < MM_POLICY_DOCS; i++) {
-        char name[64];
-        snprintf(name, sizeof name, "%s.md", out->docs[i].name);
+    json_t *m = json_object(), *docs = json_array(), *sections = json_array(),
+           *sums = json_object();
+    int r = m && docs && sections && sums ? 0 : MM_ENOMEM;
+    for (int i = 0; r == 0 && i < MM_POLICY_DOCS * 2; i++) {
+        const struct mm_policy_doc *d = &out->docs[i / 2];
+        const char *text = i % 2 ? d->html : d->markdown;
+        char name[64], hex[MM_SHA256_LEN * 2 + 1];
+        uint8_t sum[MM_SHA256_LEN];
+        snprintf(name, sizeof name, "%s.%s", d->name, i % 2 ? "html" : "md");
+        mm_sha256(text, strlen(text), sum);
+        mm_hex(sum, sizeof sum, hex);
         r |= json_array_append_new(docs, json_string(name));
-        snprintf(name, sizeof name, "%s.html", out->docs[i].name);
-        r |= json_array_append_new(docs, json_string(name));
+        r |= json_object_set_new(sums, name, json_string(hex));
     }
     for (size_t i = 0; r == 0 && i < sizeof optional_sections / sizeof optional_sections[0]; i++)
         if (!var_true(vars, optional_sections[i].condition))
@@ -348,12 +381,14 @@ static int fill_manifest(const struct mm_policy_request *req, struct mm_policy_o
     r |= json_object_set_new(m, "date", json_string(req->date));
     r |= json_object_set_new(m, "lang", json_string(mm_lang_code(req->lang)));
     r |= json_object_set(m, "documents", docs);
+    r |= json_object_set(m, "sha256", sums); /* to see hand edits before replacing */
     r |= json_object_set(m, "sections_omitted", sections);
     r |= json_object_set_new(m, "profile", mm_profile_to_json(req->profile));
     /* The chapter lists render_rules collected go after the fixed keys. */
     r |= json_object_update(m, out->manifest);
     json_decref(docs);
     json_decref(sections);
+    json_decref(sums);
     if (r) {
         json_decref(m);
         return MM_ENOMEM;
@@ -437,11 +472,10 @@ static int write_files(const struct mm_policy_output *out, const char *tmp, cons
     return r;
 }
 
-static bool is_policy_file(const char *name)
+/* Whether name is one of the documents a generation writes (not policy.json). */
+static bool is_document(const char *name)
 {
     char want[64];
-    if (strcmp(name, "policy.json") == 0)
-        return true;
     for (int i = 0; i < MM_POLICY_DOCS; i++)
         for (int html = 0; html < 2; html++) {
             snprintf(want, sizeof want, "%s.%s", doc_names[i], html ? "html" : "md");
@@ -451,18 +485,45 @@ static bool is_policy_file(const char *name)
     return false;
 }
 
-/* Removes the documents of a generation (old or half-built) and dir itself. */
+/* Whether name is a copy of an edited document kept by a forced run:
+ * DOC.edited-YYYYMMDD.EXT or DOC.edited-YYYYMMDD-N.EXT. */
+static bool is_kept_copy(const char *name)
+{
+    const char *e = strstr(name, ".edited-");
+    char doc[64];
+    size_t i = 0;
+    if (!e || (size_t)(e - name) >= sizeof doc - 8)
+        return false;
+    for (e += 8; i < 8; i++)
+        if (e[i] < '0' || e[i] > '9')
+            return false;
+    e += 8;
+    if (*e == '-')
+        for (e++; *e >= '0' && *e <= '9'; e++)
+            ;
+    snprintf(doc, sizeof doc, "%.*s%s", (int)(strstr(name, ".edited-") - name), name, e);
+    return is_document(doc);
+}
+
+static bool is_policy_file(const char *name)
+{
+    return strcmp(name, "policy.json") == 0 || is_document(name) || is_kept_copy(name);
+}
+
+/* Removes the files a generation holds (old or half-built: documents,
+ * manifest, kept copies) and dir itself. */
 static void remove_tree_files(const char *dir)
 {
-    char path[PATH_MAX_LEN + 128];
-    for (int i = 0; i < MM_POLICY_DOCS; i++) {
-        snprintf(path, sizeof path, "%s/%s.md", dir, doc_names[i]);
-        unlink(path);
-        snprintf(path, sizeof path, "%s/%s.html", dir, doc_names[i]);
-        unlink(path);
-    }
-    snprintf(path, sizeof path, "%s/policy.json", dir);
-    unlink(path);
+    char path[PATH_MAX_LEN + 300];
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        if (is_policy_file(e->d_name)) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    if (d)
+        closedir(d);
     rmdir(dir);
 }
 
@@ -494,7 +555,8 @@ static int check_only_policy_files(const char *dir, char *err, size_t errlen)
     return r;
 }
 
-/* Makes DIR.partial-XXXXXX beside dir with the mode dir has (or would get). */
+/* Makes DIR.partial-XXXXXX beside dir with the mode dir has (or would
+ * get) and, best effort, its group (a shared folder's setgid group). */
 static int make_partial_dir(const char *dir, const struct stat *existing, char *tmp, size_t tmplen)
 {
     mode_t mask = umask(0);
@@ -502,12 +564,94 @@ static int make_partial_dir(const char *dir, const struct stat *existing, char *
     snprintf(tmp, tmplen, "%s.partial-XXXXXX", dir);
     if (!mkdtemp(tmp))
         return errno_code(errno);
+    if (existing && chown(tmp, (uid_t)-1, existing->st_gid) != 0) {
+        /* not a member of that group: the new folder keeps ours */
+    }
     if (chmod(tmp, existing ? existing->st_mode & 07777 : 0755 & ~mask) != 0) {
         int e = errno;
         rmdir(tmp);
         return errno_code(e);
     }
     return 0;
+}
+
+/* Fills info with the documents in dir that differ from the SHA-256 its
+ * policy.json recorded (a missing document is not an edit). A manifest
+ * without "sha256" (an earlier mamori) sets info->unchecked; no manifest
+ * at all (an empty folder) says nothing. */
+static void find_edited(const char *dir, struct mm_policy_write_info *info)
+{
+    char path[PATH_MAX_LEN + 64];
+    snprintf(path, sizeof path, "%s/policy.json", dir);
+    json_t *m = json_load_file(path, 0, NULL);
+    const json_t *sums = json_object_get(m, "sha256");
+    const char *name;
+    json_t *want;
+    if (m && !json_is_object(sums))
+        info->unchecked = true;
+    json_object_foreach((json_t *)sums, name, want)
+    {
+        char *data = NULL, hex[MM_SHA256_LEN * 2 + 1];
+        uint8_t sum[MM_SHA256_LEN];
+        size_t len;
+        if (!is_document(name) || info->n_edited >= sizeof info->edited / sizeof info->edited[0])
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        if (mm_file_read(path, 64u << 20, &data, &len) != 0)
+            continue;
+        mm_sha256(data, len, sum);
+        mm_hex(sum, sizeof sum, hex);
+        free(data);
+        if (!json_is_string(want) || strcmp(hex, json_string_value(want)) != 0)
+            mm_strlcpy(info->edited[info->n_edited++], name, sizeof info->edited[0]);
+    }
+    json_decref(m);
+}
+
+/* Copies dir/name to tmp/to (a new file; MM_EEXIST when taken). */
+static int copy_into(const char *dir, const char *name, const char *tmp, const char *to)
+{
+    char path[PATH_MAX_LEN + 300];
+    char *data = NULL;
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int r = mm_file_read(path, 64u << 20, &data, &len);
+    snprintf(path, sizeof path, "%s/%s", tmp, to);
+    if (r == 0)
+        r = mm_file_write_new(path, data, len, 0644);
+    free(data);
+    return r;
+}
+
+/* Puts into tmp the copies kept by earlier forced runs and a copy of each
+ * edited document, DOC.edited-STAMP[-N].EXT, named in info->kept. */
+static int keep_edited(const char *dir, const char *tmp, const char *stamp,
+                       struct mm_policy_write_info *info, char *err, size_t errlen)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int r = d ? 0 : errno_code(errno);
+    while (r == 0 && (e = readdir(d)) != NULL)
+        if (is_kept_copy(e->d_name) && (r = copy_into(dir, e->d_name, tmp, e->d_name)) != 0)
+            snprintf(err, errlen, "%s/%s", dir, e->d_name);
+    if (d)
+        closedir(d);
+    for (size_t i = 0; r == 0 && i < info->n_edited; i++) {
+        const char *name = info->edited[i], *ext = strrchr(name, '.');
+        char *to = info->kept[i];
+        size_t size = sizeof info->kept[0];
+        r = MM_EEXIST;
+        for (int n = 1; r == MM_EEXIST && n < 100; n++) {
+            if (n == 1)
+                snprintf(to, size, "%.*s.edited-%s%s", (int)(ext - name), name, stamp, ext);
+            else
+                snprintf(to, size, "%.*s.edited-%s-%d%s", (int)(ext - name), name, stamp, n, ext);
+            r = copy_into(dir, name, tmp, to);
+        }
+        if (r != 0)
+            snprintf(err, errlen, "%s/%s", dir, name);
+    }
+    return r;
 }
 
 /* Puts the complete new directory tmp in place of the existing dir: one
@@ -538,13 +682,28 @@ static int swap_in(const char *tmp, const char *dir)
     return mm_fsync_parent(dir);
 }
 
-int mm_policy_write(const struct mm_policy_output *out, const char *dir_arg, char *err,
+/* Checks an existing dir before anything is written: only mamori's files,
+ * no document edited by hand unless forced (MM_ESTATE). */
+static int check_existing(const char *dir, unsigned flags, struct mm_policy_write_info *info,
+                          char *err, size_t errlen)
+{
+    int r = check_only_policy_files(dir, err, errlen);
+    if (r != 0)
+        return r;
+    find_edited(dir, info);
+    return info->n_edited && !(flags & MM_POLICY_FORCE) ? MM_ESTATE : 0;
+}
+
+int mm_policy_write(const struct mm_policy_output *out, const char *dir_arg, unsigned flags,
+                    const char *stamp, struct mm_policy_write_info *info_arg, char *err,
                     size_t errlen)
 {
     struct stat st;
+    struct mm_policy_write_info scratch, *info = info_arg ? info_arg : &scratch;
     char tmp[PATH_MAX_LEN + 32], dir[PATH_MAX_LEN];
     bool existing;
     int r;
+    memset(info, 0, sizeof *info);
     snprintf(err, errlen, "%s", dir_arg);
     if (strlen(dir_arg) + 64 > PATH_MAX_LEN)
         return MM_ETOOBIG;
@@ -552,20 +711,26 @@ int mm_policy_write(const struct mm_policy_output *out, const char *dir_arg, cha
     mm_strlcpy(dir, dir_arg, sizeof dir);
     for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
         dir[n - 1] = '\0';
-    existing = stat(dir, &st) == 0;
+    existing = lstat(dir, &st) == 0;
     snprintf(err, errlen, "%s", dir);
     /* ".", ".." and "/" cannot be swapped out whole (and the shell's own
      * current directory must not vanish): a new directory is needed. */
     const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || strcmp(dir, "/") == 0)
         return MM_EINVAL;
+    /* A link would be replaced by a folder, its target's documents removed
+     * through it: the caller names the folder itself. */
+    if (existing && S_ISLNK(st.st_mode))
+        return MM_ESYMLINK;
     if (existing && !S_ISDIR(st.st_mode))
         return MM_EEXIST;
-    if (existing && (r = check_only_policy_files(dir, err, errlen)) != 0)
+    if (existing && (r = check_existing(dir, flags, info, err, errlen)) != 0)
         return r;
     if ((r = make_partial_dir(dir, existing ? &st : NULL, tmp, sizeof tmp)) != 0)
         return r;
     r = write_files(out, tmp, dir, err, errlen);
+    if (r == 0 && existing)
+        r = keep_edited(dir, tmp, stamp ? stamp : "00000000", info, err, errlen);
     if (r == 0 && !existing && rename(tmp, dir) != 0)
         r = errno_code(errno);
     else if (r == 0 && !existing)

@@ -88,19 +88,40 @@ const char *mm_policy_omitted_field(const char *id);
 int mm_policy_generate(const struct mm_policy_request *req, struct mm_policy_output *out, char *err,
                        size_t errlen);
 
+/* mm_policy_write's flags: replace documents edited by hand (each edited
+ * one is kept in the new directory as NAME.edited-YYYYMMDD.EXT). */
+#define MM_POLICY_FORCE 1u
+
+/* What mm_policy_write found in an existing directory. */
+struct mm_policy_write_info {
+    char edited[MM_POLICY_DOCS * 2][64]; /* documents changed since mamori wrote them */
+    size_t n_edited;
+    char kept[MM_POLICY_DOCS * 2][96]; /* with MM_POLICY_FORCE: the copies kept, in order */
+    bool unchecked; /* an earlier manifest without "sha256": replaced unchecked */
+};
+
 /* Writes NAME.md, NAME.html and policy.json as the directory dir. It is
  * always built beside dir as DIR.partial-XXXXXX and then renamed into place
- * (an existing dir is swapped out whole and its documents removed), so a
- * failure leaves dir as it was and no partial directory behind. An existing
- * dir holding other files is refused with MM_ECONFLICT. Returns 0 or MM_E*
+ * (an existing dir is swapped out whole and its documents removed; the new
+ * one gets the old one's mode and, best effort, its group), so a failure
+ * leaves dir as it was and no partial directory behind. The manifest's
+ * "sha256" records each document's SHA-256; a document in an existing dir
+ * that no longer matches it was edited by hand: without MM_POLICY_FORCE
+ * nothing is written and MM_ESTATE is returned with info->edited naming
+ * them; with it each is kept in the new directory as
+ * NAME.edited-<stamp>.EXT (stamp "YYYYMMDD"; -2, -3... when taken), and
+ * kept copies already there are carried over. An existing dir holding
+ * other files is refused with MM_ECONFLICT, a symbolic link with
+ * MM_ESYMLINK. Returns 0 or MM_E*
  * with err set to the path concerned, for the caller's message: dir itself
  * (MM_EEXIST: not a directory; MM_ETOOBIG: name too long; MM_EINVAL: ".",
  * ".." or "/", which cannot be replaced whole; MM_ENOENT: its
  * parent is missing; MM_EPERM: not permitted; MM_EROFS, MM_ENOSPC: a
  * read-only or full file system; MM_EIO and others), or for
  * MM_ECONFLICT dir/NAME, the first file there that mamori did not write, or
- * dir/NAME of the document that could not be written. */
-int mm_policy_write(const struct mm_policy_output *out, const char *dir, char *err, size_t errlen);
+ * dir/NAME of the document that could not be written. info may be NULL. */
+int mm_policy_write(const struct mm_policy_output *out, const char *dir, unsigned flags,
+                    const char *stamp, struct mm_policy_write_info *info, char *err, size_t errlen);
 
 void mm_policy_output_free(struct mm_policy_output *out);
 

@@ -11,6 +11,7 @@
 #include "assess/rules.h"
 #include "cli/cli.h"
 #include "cli/cmd-common.h"
+#include "cli/profile-questions.h"
 #include "cli/diagnosis-input.h"
 #include "cli/rules-input.h"
 #include "core/buf.h"
@@ -281,39 +282,12 @@ static void organisation_from_policy(const struct mm_cli *cli, const struct opts
     mm_buf_free(&msg);
 }
 
-/* Asks the organisation name on the terminal, one line cleaned as --org
- * is; a name that cannot be used (too long, control characters, not
- * UTF-8) is said with the --org problem text and asked again. 1 with the
- * name in p, 0 when none was typed (an empty line, spaces only, the end
- * of input). */
-static int ask_name(const struct mm_cli *cli, struct mm_profile *p)
-{
-    char line[MM_PROFILE_TEXT_MAX * 2], key[64];
-    struct mm_profile_error e = {0};
-    for (;;) {
-        int r = mm_cmd_ask_line(TR("declare.ask_org"), line, sizeof line);
-        if (r < 0) { /* Ctrl-D: the message starts on a line of its own */
-            fputc('\n', stderr);
-            return 0;
-        }
-        if (r == 0 && mm_profile_set(p, "name", line, &e) == 0)
-            return p->name[0] != '\0';
-        snprintf(key, sizeof key, "profile.problem.%d",
-                 r > 0 ? (int)MM_PROFILE_TOO_LONG : (int)e.problem);
-        const struct mm_fill_var var = {"problem", TR(key)};
-        struct mm_buf msg = MM_BUF_INIT;
-        if (mm_fill(&msg, MM_FILL_MAX, TR("declare.ask_org_again"), &var, 1, 0) == 0)
-            mm_cli_error(cli, "declare", "%s", mm_buf_str(&msg));
-        mm_buf_free(&msg);
-    }
-}
-
 /* Nothing named the organisation: its name asked on a terminal, else (or
  * when none is typed) the error asking for --org. Exit code or 0. */
 static int organisation_asked(const struct mm_cli *cli, const struct opts *o, struct mm_profile *p,
                               const char **name)
 {
-    if (can_ask(o) && ask_name(cli, p) == 1) {
+    if (can_ask(o) && mm_cmd_ask_org_name(cli, "declare", "declare.ask_org", p) == 1) {
         *name = p->name;
         return 0;
     }

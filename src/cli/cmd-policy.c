@@ -3,7 +3,8 @@
  * and the 11-chapter rule set (Markdown + print-ready HTML) and the
  * policy.json manifest for one organisation profile into --out DIR. Yes/no
  * questions the profile leaves open are asked on a terminal, else taken as
- * "no" and named in the summary (profile-questions.c). */
+ * "no" and named in the summary (profile-questions.c); on a terminal a
+ * missing name is asked too and --out defaults to ./mamori-documents. */
 #include "assess/policy-items.h"
 #include "assess/policy.h"
 #include "assess/profile.h"
@@ -37,7 +38,25 @@ struct opts {
     const char *profile, *out, *diagnosis;
     struct flag_value flags[64];
     size_t nflags;
+    bool force;       /* replace documents edited by hand, keeping copies */
+    bool default_out; /* no --out: DEFAULT_OUT, on a terminal */
 };
+
+/* The folder written without --out on a terminal: the same ASCII name in
+ * both languages, so a script or a support call names it one way. */
+#define DEFAULT_OUT "mamori-documents"
+
+/* What a terminal run may ask (the name) or assume (the folder): standard
+ * input and standard error (where questions go) are a terminal and no
+ * input is read from standard input; a script keeps today's errors. */
+static bool can_ask(const struct opts *o)
+{
+    const char *files[] = {o->profile, o->diagnosis};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (files[i] && strcmp(files[i], "-") == 0)
+            return false;
+    return isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+}
 
 static void report_profile_error(const struct mm_cli *cli, const char *where,
                                  const struct mm_profile_error *e)
@@ -58,13 +77,14 @@ static void report_profile_error(const struct mm_cli *cli, const char *where,
 
 static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct opts *o)
 {
-    struct option options[NFLAGS + 5];
+    struct option options[NFLAGS + 6];
     size_t n = 0;
     for (; n < NFLAGS; n++)
         options[n] = (struct option){profile_flags[n], required_argument, NULL, 1000 + (int)n};
     options[n++] = (struct option){"profile", required_argument, NULL, 'p'};
     options[n++] = (struct option){"out", required_argument, NULL, 'o'};
     options[n++] = (struct option){"diagnosis", required_argument, NULL, 'd'};
+    options[n++] = (struct option){"force", no_argument, NULL, 'f'};
     options[n++] = (struct option){"help", no_argument, NULL, 'h'};
     options[n] = (struct option){0};
     int c, rc;
@@ -82,6 +102,8 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
             o->out = optarg;
         } else if (c == 'd') {
             o->diagnosis = optarg;
+        } else if (c == 'f') {
+            o->force = true;
         } else if (c >= 1000 && c < 1000 + (int)NFLAGS &&
                    o->nflags < sizeof o->flags / sizeof o->flags[0]) {
             o->flags[o->nflags++] = (struct flag_value){profile_flags[c - 1000], optarg};
@@ -91,8 +113,12 @@ static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct
     }
     if (optind != argc)
         return mm_cmd_usage_error(cli, "policy", argv[optind], TR("error.usage"));
-    if (!o->out)
+    if (!o->out && !can_ask(o))
         return mm_cmd_usage_error(cli, "policy", NULL, TR("policy.error.no_out"));
+    if (!o->out) {
+        o->out = DEFAULT_OUT;
+        o->default_out = true;
+    }
     return 0;
 }
 
@@ -114,6 +140,8 @@ static int build_profile(const struct mm_cli *cli, const struct opts *o, struct 
             report_profile_error(cli, NULL, &e);
             return MM_EXIT_INPUT;
         }
+    if (!p->name[0] && can_ask(o)) /* an empty answer: the error below */
+        mm_cmd_ask_org_name(cli, "policy", "policy.ask_org", p);
     if (mm_profile_validate(p, &e) != 0) {
         report_profile_error(cli, o->profile, &e);
         return MM_EXIT_INPUT;
@@ -278,6 +306,51 @@ static void print_summary(const struct mm_cli *cli, const struct mm_policy_outpu
     }
 }
 
+/* The documents edited by hand (MM_ESTATE): one line each, then what
+ * --force does, with the name the first one would be kept under. */
+static void report_edited(const struct mm_cli *cli, const char *dir, const char *stamp,
+                          const struct mm_policy_write_info *info)
+{
+    for (size_t i = 0; i < info->n_edited; i++)
+        mm_cli_error(cli, "policy", "%s/%s: %s", dir, info->edited[i],
+                     TR("policy.error.out.ESTATE"));
+    const char *first = info->n_edited ? info->edited[0] : "rules.md", *ext = strrchr(first, '.');
+    char example[128];
+    snprintf(example, sizeof example, "%.*s.edited-%s%s", (int)(ext - first), first, stamp, ext);
+    const struct mm_fill_var vars[] = {{"example", example}};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_fill(&msg, MM_FILL_MAX, TR("policy.error.edited_next"), vars, 1, 0) == 0)
+        mm_cli_error(cli, "policy", "%s", mm_buf_str(&msg));
+    mm_buf_free(&msg);
+}
+
+/* After a write: the copies kept of edited documents (stdout), or that an
+ * earlier manifest left nothing to check edits against (stderr). */
+static void report_kept(const struct mm_cli *cli, const char *dir,
+                        const struct mm_policy_write_info *info)
+{
+    if (info->n_edited) {
+        printf("%s\n", TR("policy.summary.kept"));
+        for (size_t i = 0; i < info->n_edited; i++)
+            printf("  %s/%s\n", dir, info->kept[i]);
+    }
+    if (info->unchecked)
+        mm_cli_error(cli, "policy", "%s", TR("policy.note.unchecked"));
+}
+
+/* Without --out: where the documents went (its full path), and how to
+ * choose another folder. */
+static void print_default_out(const struct mm_cli *cli, const char *dir)
+{
+    char *full = realpath(dir, NULL);
+    const struct mm_fill_var vars[] = {{"path", full ? full : dir}};
+    struct mm_buf msg = MM_BUF_INIT;
+    if (mm_fill(&msg, MM_FILL_MAX, TR("policy.summary.default_out"), vars, 1, 0) == 0)
+        printf("%s\n", mm_buf_str(&msg));
+    mm_buf_free(&msg);
+    free(full);
+}
+
 /* "PATH: what went wrong" in the chosen language; path is the output
  * directory, or the foreign file found in it (MM_ECONFLICT). */
 static void report_write_error(const struct mm_cli *cli, const char *path, int r)
@@ -294,6 +367,10 @@ static void report_write_error(const struct mm_cli *cli, const char *path, int r
     }
     if (r == MM_ECONFLICT)
         mm_cli_error(cli, "policy", "%s", TR("policy.error.out_not_ours"));
+    char *target = r == MM_ESYMLINK ? realpath(path, NULL) : NULL;
+    if (target)
+        mm_cli_error(cli, "policy", "%s %s", TR("policy.error.link_target"), target);
+    free(target);
 }
 
 int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
@@ -302,7 +379,8 @@ int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
     struct mm_profile profile;
     struct mm_policy_output out = {0};
     json_t *diag = NULL, *items = NULL;
-    char today[11], err[512];
+    char today[11], stamp[9] = {0}, err[512];
+    struct mm_policy_write_info written;
     int rc = parse_options(cli, argc, argv, &o);
     if (rc != 0)
         return rc < 0 ? MM_EXIT_OK : rc;
@@ -322,12 +400,24 @@ int cmd_policy(const struct mm_cli *cli, int argc, char **argv)
         rc = MM_EXIT_IO;
         goto out;
     }
-    if ((r = mm_policy_write(&out, o.out, err, sizeof err)) != 0) {
+    for (size_t i = 0, j = 0; today[i] && j < 8; i++)
+        if (today[i] != '-')
+            stamp[j++] = today[i];
+    r = mm_policy_write(&out, o.out, o.force ? MM_POLICY_FORCE : 0, stamp, &written, err,
+                        sizeof err);
+    if (r == MM_ESTATE) {
+        report_edited(cli, err, stamp, &written);
+        rc = MM_EXIT_IO;
+        goto out;
+    } else if (r != 0) {
         report_write_error(cli, err, r);
         rc = MM_EXIT_IO;
         goto out;
     }
     print_summary(cli, &out, o.out, &assumed);
+    report_kept(cli, o.out, &written);
+    if (o.default_out)
+        print_default_out(cli, o.out);
     print_next_step(cli, &o, &profile);
 out:
     mm_policy_output_free(&out);

@@ -74,3 +74,31 @@ bool mm_cmd_profile_assumed_print(const struct mm_cli *cli, const struct mm_cmd_
     mm_buf_free(&list);
     return true;
 }
+
+/* Asks the organisation name on the terminal, one line cleaned as --org
+ * is; a name that cannot be used (too long, control characters, not
+ * UTF-8) is said with the --org problem text and asked again. 1 with the
+ * name in p, 0 when none was typed (an empty line, spaces only, the end
+ * of input). */
+int mm_cmd_ask_org_name(const struct mm_cli *cli, const char *cmd, const char *prompt_key,
+                        struct mm_profile *p)
+{
+    char line[MM_PROFILE_TEXT_MAX * 2], key[64];
+    struct mm_profile_error e = {0};
+    for (;;) {
+        int r = mm_cmd_ask_line(TR(prompt_key), line, sizeof line);
+        if (r < 0) { /* Ctrl-D: the message starts on a line of its own */
+            fputc('\n', stderr);
+            return 0;
+        }
+        if (r == 0 && mm_profile_set(p, "name", line, &e) == 0)
+            return p->name[0] != '\0';
+        snprintf(key, sizeof key, "profile.problem.%d",
+                 r > 0 ? (int)MM_PROFILE_TOO_LONG : (int)e.problem);
+        const struct mm_fill_var var = {"problem", TR(key)};
+        struct mm_buf msg = MM_BUF_INIT;
+        if (mm_fill(&msg, MM_FILL_MAX, TR("declare.ask_org_again"), &var, 1, 0) == 0)
+            mm_cli_error(cli, cmd, "%s", mm_buf_str(&msg));
+        mm_buf_free(&msg);
+    }
+}

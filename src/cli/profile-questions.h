@@ -31,4 +31,13 @@ void mm_cmd_profile_questions(const struct mm_cli *cli, struct mm_profile *p,
  * on standard output, and true; nothing and false when there are none. */
 bool mm_cmd_profile_assumed_print(const struct mm_cli *cli, const struct mm_cmd_assumed *assumed);
 
+/* Asks the organisation name on the terminal (the prompt_key text, on
+ * standard error), one line cleaned as a profile's name is; a name that
+ * cannot be used (too long, control characters, not UTF-8) is said and
+ * asked again (messages as cmd). 1 with the name in p, 0 when none was
+ * typed (an empty line, spaces only, the end of input). Used by `mamori
+ * declare` and `mamori policy`. */
+int mm_cmd_ask_org_name(const struct mm_cli *cli, const char *cmd, const char *prompt_key,
+                        struct mm_profile *p);
+
 #endif

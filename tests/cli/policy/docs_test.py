@@ -241,6 +241,82 @@ def check_replace(binary, tmp):
     check(not leftovers(parent), "replace: left behind %r" % leftovers(parent))
 
 
+def check_edited(binary, tmp):
+    """A document edited by hand since mamori wrote it (its SHA-256 in
+    policy.json no longer matches) stops the run, naming the file, with
+    nothing changed; --force replaces it and keeps the edited one as
+    NAME.edited-YYYYMMDD.md, carried over by later runs. A manifest of an
+    earlier mamori (no sha256) is replaced as before, with a note."""
+    out = os.path.join(tmp, "edited")
+    args = ["policy", "--name", "A", "--out", out]
+    proc = run(binary, ["--lang", "en"] + args, tmp)
+    check(proc.returncode == 0, "edited: first run exit %d" % proc.returncode)
+    manifest = json.load(open(os.path.join(out, "policy.json"), encoding="utf-8"))
+    check(sorted(manifest.get("sha256", {})) == sorted(manifest["documents"]),
+          "edited: sha256 does not cover every document: %r" % manifest.get("sha256"))
+    with open(os.path.join(out, "rules.md"), "a", encoding="utf-8") as f:
+        f.write("\n追記: 当社独自の規則\n")
+    before = snapshot(out)
+    for lang, words in (("ja", "mamori が作った後に手で直されています"), ("en", "changed by hand")):
+        proc = run(binary, ["--lang", lang] + args, tmp)
+        err = proc.stderr.decode()
+        check(proc.returncode == 4 and "rules.md: " + words in err and "--force" in err and
+              "rules.edited-20260401.md" in err and "handbook.md" not in err,
+              "edited/%s: exit %d %r" % (lang, proc.returncode, err))
+        check(snapshot(out) == before, "edited/%s: a refused run changed the folder" % lang)
+    proc = run(binary, ["--lang", "ja", "policy", "--force",
+                        "--name", "A", "--out", out], tmp)
+    kept = os.path.join(out, "rules.edited-20260401.md")
+    check(proc.returncode == 0 and kept in proc.stdout.decode() and os.path.exists(kept) and
+          open(kept, "rb").read() == before["rules.md"] and
+          "追記".encode() not in open(os.path.join(out, "rules.md"), "rb").read(),
+          "edited: --force exit %d, stdout %r" % (proc.returncode, proc.stdout.decode()))
+    proc = run(binary, ["--lang", "en"] + args, tmp)
+    check(proc.returncode == 0 and os.path.exists(kept) and not proc.stderr,
+          "edited: run after --force: exit %d %r, kept copy %s" %
+          (proc.returncode, proc.stderr.decode(), os.path.exists(kept)))
+    del manifest["sha256"]
+    with open(os.path.join(out, "policy.json"), "w", encoding="utf-8") as f:
+        json.dump(manifest, f)
+    with open(os.path.join(out, "handbook.md"), "a", encoding="utf-8") as f:
+        f.write("edited\n")
+    proc = run(binary, ["--lang", "en"] + args, tmp)
+    check(proc.returncode == 0 and "earlier mamori" in proc.stderr.decode() and
+          b"edited" not in open(os.path.join(out, "handbook.md"), "rb").read(),
+          "edited: old manifest: exit %d %r" % (proc.returncode, proc.stderr.decode()))
+    check(not leftovers(tmp), "edited: left behind %r" % leftovers(tmp))
+
+
+def check_link_and_group(binary, tmp):
+    """--out a symbolic link is refused, the folder it points to untouched
+    and the link left a link; a shared folder's group and setgid mode are
+    kept when it is replaced."""
+    parent = os.path.join(tmp, "linked")
+    os.makedirs(parent)
+    target = os.path.join(parent, "real")
+    proc = run(binary, ["--lang", "en", "policy", "--name", "A", "--out", target], tmp)
+    check(proc.returncode == 0, "link: first run exit %d" % proc.returncode)
+    first = snapshot(target)
+    link = os.path.join(parent, "link")
+    os.symlink(target, link)
+    for lang, words in (("ja", "シンボリックリンク"), ("en", "symbolic link")):
+        proc = run(binary, ["--lang", lang, "policy", "--name", "B", "--out", link + "/"], tmp)
+        err = proc.stderr.decode()
+        check(proc.returncode == 4 and words in err and os.path.realpath(target) in err,
+              "link/%s: exit %d %r" % (lang, proc.returncode, err))
+    check(os.path.islink(link) and snapshot(target) == first and
+          sorted(os.listdir(parent)) == ["link", "real"],
+          "link: changed %r" % sorted(os.listdir(parent)))
+    group = 100 if os.getuid() == 0 else os.getgroups()[-1]
+    os.chown(target, -1, group)
+    os.chmod(target, 0o2770)
+    proc = run(binary, ["--lang", "en", "policy", "--name", "B", "--out", target], tmp)
+    st = os.stat(target)
+    check(proc.returncode == 0 and st.st_gid == group and (st.st_mode & 0o7777) == 0o2770,
+          "group: exit %d, gid %d (want %d), mode %o" %
+          (proc.returncode, st.st_gid, group, st.st_mode & 0o7777))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -260,6 +336,8 @@ def main():
         check_invalid(binary, tmp)
         check_diagnosis(binary, tmp)
         check_replace(binary, tmp)
+        check_edited(binary, tmp)
+        check_link_and_group(binary, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for f in failures:

@@ -9,8 +9,11 @@ profile's yes/no questions it was not given are asked one by one.
 2. en with a diagnosis that answers item 9 (Wi-Fi) and item 23 (cloud): those
    two are not asked; the end of input (Ctrl-D) at the first question
    leaves all the others no, named as assumed.
+3. a first run with no option at all (ja and en): the organisation's name
+   is asked (an over-long one is said and asked again), and the
+   documents go to ./mamori-documents, whose full path is said.
 Without a terminal nothing is asked (the golden cases: the summary's
-"taken as no" line).
+"taken as no" line, err-no-out-ja, err-no-name-flags-ja).
 
 Usage: pty_test.py --bin PROGRAM
 """
@@ -89,5 +92,26 @@ def diagnosis_answers_two(binary, tmp):
     assert got["wifi"] and got["cloud"] and not got["my_number"], got
 
 
+def first_run(binary, tmp):
+    for lang, prompt, said in (
+            ("ja", "文書に載せる会社（組織）の名前を入力してください", "文書は %s に置きました"),
+            ("en", "Type the name of your company", "the documents are in %s.")):
+        cwd = os.path.join(tmp, lang)
+        os.makedirs(cwd)
+        s = Session([binary, "--lang", lang, "policy"], env_for(tmp), cwd=cwd)
+        s.expect(prompt)
+        s.send("x" * 400 + "\n")  # too long: said, and asked again
+        s.expect(prompt)
+        s.send("山田商店\n")
+        s.expect("[y/n/q]")
+        s.send("q\n")
+        code, tail = s.finish()
+        out = os.path.join(os.path.realpath(cwd), "mamori-documents")
+        assert code == 0, "%s: exit %d:\n%s" % (lang, code, tail)
+        assert said % out in tail, "%s: where the documents went:\n%s" % (lang, tail)
+        with open(os.path.join(out, "policy.json")) as f:
+            assert json.load(f)["organisation"] == "山田商店"
+
+
 if __name__ == "__main__":
-    sys.exit(ptysession.run_cases((answers_in_japanese, diagnosis_answers_two), "mm-policy-pty-"))
+    sys.exit(ptysession.run_cases((answers_in_japanese, diagnosis_answers_two, first_run), "mm-policy-pty-"))

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "assess/policy-items.h"
 #include "assess/policy.h"
 #include "core/error.h"
 #include "../test-tmpdir.h"
@@ -298,6 +299,31 @@ static void test_diagnosis_rules(void **state)
     assert_non_null(strstr(md, "期限: ＿"));
     assert_int_equal(json_array_size(json_object_get(out.manifest, "diagnosis_rules")), 15);
     mm_policy_output_free(&out);
+    /* With the items' texts, each rule is the item's advice and its first
+     * step, not the question with one sentence for every item. */
+    json_t *texts = NULL;
+    assert_int_equal(mm__assess_items_load(&texts), 0);
+    for (int l = 0; l < 2; l++) {
+        enum mm_lang lang = l ? MM_LANG_EN : MM_LANG_JA;
+        char err[512];
+        struct mm_policy_request req = {&p, lang, "2026-04-01", diag, texts};
+        assert_int_equal(mm_policy_generate(&req, &out, err, sizeof err), 0);
+        md = rules_md(&out);
+        const json_t *advice = json_object_get(mm__assess_item_find(texts, 3), "advice");
+        const char *what = mm_text(json_object_get(advice, "what"), lang);
+        const char *first = mm_text(json_object_get(advice, "first_step"), lang);
+        const char *question =
+            mm_text(json_object_get(mm__assess_item_find(texts, 3), "question"), lang);
+        const char *d03 = strstr(md, "### D-03 "), *d04 = strstr(md, "### D-04 ");
+        assert_non_null(d03);
+        assert_non_null(d04);
+        const char *w = strstr(d03, what), *f = strstr(d03, first);
+        assert_true(w && w < d04 && f && f < d04);
+        assert_null(strstr(md, question));
+        assert_null(strstr(md, l ? "as one of our rules" : "全員が日常的に実施"));
+        mm_policy_output_free(&out);
+    }
+    json_decref(texts);
     json_decref(diag);
 }
 
@@ -379,7 +405,7 @@ static void test_write_is_all_or_nothing(void **state)
     base_profile(&p);
     generate(&p, MM_LANG_JA, NULL, &out);
     snprintf(dir, sizeof dir, "%s/out//", base); /* trailing slashes are fine */
-    assert_int_equal(mm_policy_write(&out, dir, err, sizeof err), 0);
+    assert_int_equal(mm_policy_write(&out, dir, 0, "20260401", NULL, err, sizeof err), 0);
     snprintf(dir, sizeof dir, "%s/out", base);
     static const char *files[] = {"basic-policy.md", "basic-policy.html", "handbook.md",
                                   "handbook.html",   "rules.md",          "rules.html",
@@ -390,7 +416,7 @@ static void test_write_is_all_or_nothing(void **state)
         unlink(path);
     }
     /* Writing again into the existing directory replaces the files. */
-    assert_int_equal(mm_policy_write(&out, dir, err, sizeof err), 0);
+    assert_int_equal(mm_policy_write(&out, dir, 0, "20260401", NULL, err, sizeof err), 0);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         assert_int_equal(unlink(path), 0);
@@ -400,19 +426,73 @@ static void test_write_is_all_or_nothing(void **state)
      * is written (the shell's current directory must not vanish). */
     static const char *const whole[] = {"/", ".", "./", "..", "out/.."};
     for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
-        assert_int_equal(mm_policy_write(&out, whole[i], err, sizeof err), MM_EINVAL);
+        assert_int_equal(mm_policy_write(&out, whole[i], 0, "20260401", NULL, err, sizeof err),
+                         MM_EINVAL);
     assert_string_equal(err, "out/..");
     /* A parent that does not exist: an error, and nothing left behind. */
     snprintf(dir, sizeof dir, "%s/missing/out", base);
-    assert_int_not_equal(mm_policy_write(&out, dir, err, sizeof err), 0);
+    assert_int_not_equal(mm_policy_write(&out, dir, 0, "20260401", NULL, err, sizeof err), 0);
     assert_int_equal(rmdir(base), 0); /* empty */
     mm_policy_output_free(&out);
+}
+
+static size_t count(const char *s, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = strstr(s, what); p; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+/* An organisation name cannot make Markdown blocks or entities in the
+ * documents: "---" alone on a line of basic-policy would be a rule or a
+ * heading's underline, "1986. Ltd" a numbered list, "&copy;" a sign. The
+ * HTML shows each name as typed, and makes no more rules or lists than a
+ * plain name does; a digit gets no backslash (Markdown would show it). */
+static void test_names_make_no_markup(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *html, *md;
+    } cases[] = {
+        {"---", "<p>---</p>", "\\-\\-\\-"},
+        {"A--B", "A--B", "A\\-\\-B"},
+        {"=== Co", "=== Co", "\\=== Co"},
+        {"- Dash", "- Dash", "\\- Dash"},
+        {"1986. Ltd", "1986. Ltd", "1986\\. Ltd"},
+        {"  7) Seven", "7) Seven", "7\\) Seven"},
+        {"A&copy;B &#169; & Sons", "A&amp;copy;B &amp;#169; &amp; Sons",
+         "A\\&copy;B \\&\\#169; & Sons"},
+        {"Tokyo 1-2-3", "Tokyo 1-2-3", "Tokyo 1-2-3"},
+    };
+    struct mm_profile p;
+    struct mm_policy_output plain, out;
+    base_profile(&p);
+    strcpy(p.name, "Plain");
+    generate(&p, MM_LANG_EN, NULL, &plain);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        strcpy(p.name, cases[i].name);
+        generate(&p, MM_LANG_EN, NULL, &out);
+        for (int d = 0; d < MM_POLICY_DOCS; d++) {
+            const char *tags[] = {"<hr", "<ol", "<ul", "<h2"};
+            for (size_t t = 0; t < sizeof tags / sizeof tags[0]; t++)
+                if (count(out.docs[d].html, tags[t]) != count(plain.docs[d].html, tags[t]))
+                    fail_msg("%s: %s: %s %zu, plain %zu", cases[i].name, out.docs[d].name, tags[t],
+                             count(out.docs[d].html, tags[t]), count(plain.docs[d].html, tags[t]));
+        }
+        if (!strstr(out.docs[0].html, cases[i].html) || !strstr(out.docs[0].markdown, cases[i].md))
+            fail_msg("%s: html lacks %s or markdown lacks %s", cases[i].name, cases[i].html,
+                     cases[i].md);
+        mm_policy_output_free(&out);
+    }
+    mm_policy_output_free(&plain);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_combination_renders),
+        cmocka_unit_test(test_names_make_no_markup),
         cmocka_unit_test(test_chapters_and_sections),
         cmocka_unit_test(test_omitted_fields),
         cmocka_unit_test(test_jargon_explained_at_first_mention),
