@@ -143,7 +143,8 @@ void mm_api_session_use(struct mm_request *req, const struct mm_user *u, const c
                                     mm_session_cookie(req->https), token,
                                     c->cfg.session_hours * 3600, req->https ? "; Secure" : ""));
     req->who.kind = MM_AUTH_SESSION;
-    req->who.user = *u;
+    if (u != &req->who.user) /* a password change passes the request's own */
+        req->who.user = *u;
     req->who.session = *s;
     snprintf(req->who.actor, sizeof req->who.actor, "user:%lld", (long long)u->id);
 }
