@@ -212,6 +212,8 @@ static int check_tenant_add(const struct admin *a, struct args *x)
     const char *name = x->value[O_NAME], *sev = x->value[O_SEVERITY];
     if (!*name || strlen(name) > NAME_MAX_BYTES)
         return bad_value(a, "--name", "admin.bad_name", NULL);
+    if (!mm_name_plain(name))
+        return bad_value(a, "--name", "admin.name_chars", NULL);
     x->severity = 2;
     if (sev) {
         int64_t v;
@@ -315,6 +317,8 @@ static int run_tenant_add(struct admin *a, struct args *x)
     snprintf(t.name, sizeof t.name, "%s", x->value[O_NAME]);
     snprintf(t.lang, sizeof t.lang, "%s", x->lang ? x->lang : "ja");
     int r = a->st->ops->tenant_add(a->st, &a->actor, &t, &t.id);
+    if (r == MM_EEXIST)
+        return fail(a, "admin.name_taken", t.name);
     if (r != 0)
         return fail(a, "admin.failed", mm_msg_strerror(r));
     printf("%lld\n", (long long)t.id);

@@ -520,6 +520,8 @@ static void add_security_headers(struct MHD_Response *resp, const struct mm_requ
     if (!has_extra_header(req, "Content-Security-Policy"))
         MHD_add_response_header(resp, "Content-Security-Policy", mm_csp());
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    /* a page of another site that opened this one gets no handle on it */
+    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
     if (req->https) /* browsers go to HTTPS only for a year (HSTS) */
         MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     if (req->set_cookie)

@@ -2,7 +2,7 @@
  * Owns the text of emergency mail: the templates in data/center/mail/
  * (NAME.LANG.txt whose first line is "Subject: ...", and NAME.LANG.html),
  * {{name}} substitution (mm_fill; HTML-escaped in the HTML part; the sensor's
- * text defanged, mm_mail_defang), the short strings
+ * text and the tenant's name defanged, mm_mail_defang), the short strings
  * in data/center/mail/strings.json, and the MIME message: RFC 2047 encoded
  * subject, Date, Message-ID, multipart/alternative with UTF-8 base64 parts. */
 #include <jansson.h>
@@ -278,7 +278,9 @@ static int now_vars(const char *now, enum mm_lang lang, struct mm_buf *text, str
 }
 
 /* The alert mail (template "alert") or the severity-rise mail ("rise",
- * from_severity > 0: the level before the rise). */
+ * from_severity > 0: the level before the rise). The tenant's name is
+ * defanged like the sensor's text: an SME owner chooses it (PATCH
+ * /api/v1/tenants/N), and the mail goes out from the vendor's address. */
 static int render_alert_mail(const char *name, const struct mm_alert *a, int from_severity,
                              const char *tenant, enum mm_lang lang, const char *base_url,
                              struct mm_mail_text *out)
@@ -286,17 +288,20 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
     struct alert_texts x;
     struct vars vs = {.n = 0};
     struct mm_buf lt = MM_BUF_INIT, lh = MM_BUF_INIT, nt = MM_BUF_INIT, nh = MM_BUF_INIT;
+    struct mm_buf tn = MM_BUF_INIT;
     char path[64], count[24];
     memset(out, 0, sizeof *out);
     if (alert_texts(a, lang, &x) != 0)
         return MM_ENOMEM;
     snprintf(path, sizeof path, "/alerts/%lld", (long long)a->id);
     snprintf(count, sizeof count, "%lld", (long long)a->count);
-    int r = link_vars(base_url, path, lang, &lt, &lh);
+    int r = mm_mail_defang(tenant, &tn);
+    if (r == 0)
+        r = link_vars(base_url, path, lang, &lt, &lh);
     if (r == 0)
         r = now_vars(x.now, lang, &nt, &nh);
     const char *none = str_of("none", lang);
-    var_set(&vs, "tenant", tenant, NULL);
+    var_set(&vs, "tenant", mm_buf_str(&tn), NULL);
     var_set(&vs, "title", x.title, NULL);
     var_set(&vs, "what_title", x.what_title, NULL);
     var_set(&vs, "what", x.what, NULL);
@@ -315,6 +320,7 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
     var_set(&vs, "link", mm_buf_str(&lt), mm_buf_str(&lh));
     if (r == 0)
         r = render(name, lang, &vs, out);
+    mm_buf_free(&tn);
     mm_buf_free(&lt);
     mm_buf_free(&lh);
     mm_buf_free(&nt);
@@ -371,14 +377,17 @@ int mm_mail_render_digest(const struct mm_alert *items, size_t n, size_t count, 
 {
     struct vars vs = {.n = 0};
     struct mm_buf it = MM_BUF_INIT, ih = MM_BUF_INIT, lt = MM_BUF_INIT, lh = MM_BUF_INIT;
+    struct mm_buf tn = MM_BUF_INIT;
     char cnt[24], win[24];
     memset(out, 0, sizeof *out);
     snprintf(cnt, sizeof cnt, "%zu", count);
     snprintf(win, sizeof win, "%d", window_minutes);
-    int r = digest_items(items, n, count, lang, &it, &ih);
+    int r = mm_mail_defang(tenant, &tn); /* an owner names the tenant */
+    if (r == 0)
+        r = digest_items(items, n, count, lang, &it, &ih);
     if (r == 0)
         r = link_vars(base_url, "/alerts", lang, &lt, &lh);
-    var_set(&vs, "tenant", tenant, NULL);
+    var_set(&vs, "tenant", mm_buf_str(&tn), NULL);
     var_set(&vs, "title", str_of("digest_title", lang), NULL);
     var_set(&vs, "count", cnt, NULL);
     var_set(&vs, "window", win, NULL);
@@ -386,6 +395,7 @@ int mm_mail_render_digest(const struct mm_alert *items, size_t n, size_t count, 
     var_set(&vs, "link", mm_buf_str(&lt), mm_buf_str(&lh));
     if (r == 0)
         r = render("digest", lang, &vs, out);
+    mm_buf_free(&tn);
     mm_buf_free(&it);
     mm_buf_free(&ih);
     mm_buf_free(&lt);

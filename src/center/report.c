@@ -38,6 +38,22 @@ int mm_report_template(const char *name, enum mm_lang lang, const json_t *vars, 
     return r;
 }
 
+/* The digits at *p, which start a line; when 1 to 9 of them are followed by
+ * '.' or ')' (an ordered list item's number, "2. x"), that character is
+ * escaped, not a digit: Markdown escapes only punctuation, and "\\2" would
+ * show its backslash. *p is left on the last character written. */
+static int put_list_number(struct mm_buf *out, const char **p)
+{
+    const char *s = *p;
+    size_t n = strspn(s, "0123456789");
+    bool item = n <= 9 && (s[n] == '.' || s[n] == ')');
+    int r = mm_buf_append(out, s, n);
+    if (r == 0 && item)
+        r = mm_buf_printf(out, "\\%c", s[n]);
+    *p = s + n - 1 + (item ? 1 : 0);
+    return r;
+}
+
 int mm_report_md_escape(struct mm_buf *out, const char *text, bool inline_only)
 {
     int r = 0;
@@ -51,7 +67,12 @@ int mm_report_md_escape(struct mm_buf *out, const char *text, bool inline_only)
             line_start = true;
             continue;
         }
-        bool lead = line_start && (c == '-' || c == '+' || c == '=' || (c >= '0' && c <= '9'));
+        if (line_start && c >= '0' && c <= '9') {
+            r = put_list_number(out, &p);
+            line_start = false;
+            continue;
+        }
+        bool lead = line_start && (c == '-' || c == '+' || c == '=');
         if (strchr("\\`*_[]<>#|~!&", c) || lead)
             r = mm_buf_putc(out, '\\');
         if (r == 0)

@@ -6,7 +6,8 @@
  * character set, no "..", no hidden segments), mapped to "web/<path>", and
  * looked up in the embedded table. The reply's content type comes from the
  * extension, plus a Content-Security-Policy header (mm_csp); http.c adds
- * the other security headers (nosniff, no framing, Cache-Control no-store,
+ * the other security headers (nosniff, no framing, Cross-Origin-Opener-Policy
+ * same-origin, Cache-Control no-store,
  * which also keeps a browser from mixing modules of two centre versions
  * after an upgrade). Wired in by one line in router.c's dispatch: a request
  * whose path matches no route comes here before the 404. GET and HEAD are
@@ -27,9 +28,13 @@
 /* ---- Content-Security-Policy ---------------------------------------------- */
 
 #define CSP_BEFORE_STYLE "default-src 'self'; script-src 'self'; style-src 'self'"
+/* require-trusted-types-for 'script': the browser refuses a plain string
+ * in innerHTML and the other DOM sinks that run or parse markup, so a
+ * script bug cannot turn text into markup (the web UI builds every element
+ * with createElement and textContent, data/web/js/dom.js). */
 #define CSP_AFTER_STYLE                                                                            \
     "; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "             \
-    "form-action 'self'; frame-ancestors 'none'"
+    "form-action 'self'; frame-ancestors 'none'; require-trusted-types-for 'script'"
 
 static char csp_text[512] = CSP_BEFORE_STYLE CSP_AFTER_STYLE; /* without the hash: the fallback */
 static pthread_once_t csp_once = PTHREAD_ONCE_INIT;

@@ -1090,6 +1090,26 @@ static void read_tenant(sqlite3_stmt *stmt, struct mm_tenant *t)
     t->contacts = sqlite3_column_int(stmt, 5);
 }
 
+/* MM_EEXIST when a tenant other than id (0: none) has a name that counts as
+ * the same as name (mm_tenant_name_same); a rename that keeps its own name
+ * (so an older database's duplicates) passes. Few tenants: all are read. */
+static int tenant_name_taken(sqlite3 *db, const char *name, int64_t id)
+{
+    sqlite3_stmt *stmt;
+    int r = mm__sqlite_prepare(db, "SELECT id, name FROM tenants WHERE id != 0", &stmt);
+    bool own_same = false, other_same = false;
+    while (r == 0 && mm__sqlite_next(stmt, &r)) {
+        const char *other = (const char *)sqlite3_column_text(stmt, 1);
+        bool same = mm_tenant_name_same(name, other ? other : "");
+        if (sqlite3_column_int64(stmt, 0) == id)
+            own_same = same;
+        else
+            other_same |= same;
+    }
+    sqlite3_finalize(stmt);
+    return r != 0 ? r : other_same && !own_same ? MM_EEXIST : 0;
+}
+
 static int sqlite_tenant_add(struct mm_store *st, const struct mm_actor *who,
                              const struct mm_tenant *t, int64_t *id_out)
 {
@@ -1099,10 +1119,12 @@ static int sqlite_tenant_add(struct mm_store *st, const struct mm_actor *who,
     int r = mm__sqlite_begin(db);
     if (r != 0)
         goto out;
-    r = mm__sqlite_prepare(db,
-                           "INSERT INTO tenants (name, lang, mail_severity, created_at) VALUES "
-                           "(?, ?, ?, ?)",
-                           &stmt);
+    r = tenant_name_taken(db, t->name, 0);
+    if (r == 0)
+        r = mm__sqlite_prepare(db,
+                               "INSERT INTO tenants (name, lang, mail_severity, created_at) VALUES "
+                               "(?, ?, ?, ?)",
+                               &stmt);
     if (r == 0) {
         sqlite3_bind_text(stmt, 1, t->name, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, t->lang, -1, SQLITE_STATIC);
@@ -1179,10 +1201,12 @@ static int sqlite_tenant_update(struct mm_store *st, const struct mm_scope *scop
     int r = mm__sqlite_begin(db);
     if (r != 0)
         goto out;
-    r = mm__sqlite_prepare(db,
-                           "UPDATE tenants SET name = ?3, lang = ?4, mail_severity = ?5 WHERE "
-                           "(?1 OR id = ?2) AND id = ?6 AND id != 0",
-                           &stmt);
+    r = tenant_name_taken(db, t->name, t->id);
+    if (r == 0)
+        r = mm__sqlite_prepare(db,
+                               "UPDATE tenants SET name = ?3, lang = ?4, mail_severity = ?5 WHERE "
+                               "(?1 OR id = ?2) AND id = ?6 AND id != 0",
+                               &stmt);
     if (r == 0) {
         mm__sqlite_bind_scope(stmt, scope);
         sqlite3_bind_text(stmt, 3, t->name, -1, SQLITE_STATIC);

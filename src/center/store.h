@@ -189,7 +189,10 @@ struct mm_store_ops {
     /* The schema version in use. */
     int (*schema_version)(struct mm_store *st, int *out);
 
-    /* --- tenants (vendor scope to add; SME scope sees its own row) --- */
+    /* --- tenants (vendor scope to add; SME scope sees its own row) ---
+     * tenant_add and tenant_update return MM_EEXIST when another tenant's
+     * name counts as the same (mm_tenant_name_same); a tenant that keeps
+     * its name passes (an older database may hold duplicates). */
     int (*tenant_add)(struct mm_store *st, const struct mm_actor *who, const struct mm_tenant *t,
                       int64_t *id_out);
     int (*tenant_get)(struct mm_store *st, const struct mm_scope *scope, int64_t id,

@@ -38,4 +38,13 @@ struct mm_scope mm_scope_tenant(int64_t tenant_id);
 /* True when rows of tenant_id are visible in scope. */
 bool mm_scope_allows(const struct mm_scope *scope, int64_t tenant_id);
 
+/* names.c: true when s (UTF-8) holds no control character (C0, DEL, C1) and
+ * no bidi formatting character (U+061C, U+200E/F, U+202A-202E,
+ * U+2066-2069): what a tenant's or a sensor's name may hold. */
+bool mm_name_plain(const char *s);
+/* True when two tenant names count as the same: equal once ASCII letters are
+ * read in one case and full-width ASCII forms (and the ideographic space) as
+ * their ASCII ones ("ACME" = "acme" = "ＡＣＭＥ"). */
+bool mm_tenant_name_same(const char *a, const char *b);
+
 #endif

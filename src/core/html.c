@@ -8,6 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Before 0.29 cmark's default kept raw HTML and javascript: links (it had
+ * CMARK_OPT_SAFE to drop them); from 0.29 the default drops them. */
+#if CMARK_VERSION < ((0 << 16) | (29 << 8))
+#error "mamori needs cmark 0.29 or newer: older ones keep raw HTML and javascript: links"
+#endif
+
 int mm_markdown_to_html(const char *md, size_t len, char **out)
 {
     *out = NULL;

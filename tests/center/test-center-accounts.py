@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Accounts against the real centre on 127.0.0.1 with a real SQLite file:
 one's own password change (wrong current password, too short, unchanged,
-the other sessions ended while the current one stays, the login limiter's
+every session ended, the caller's too, which gets a new one in the reply:
+new cookie and CSRF token, the old ones refused; the login limiter's
 lock-out shared with sign-in, audited without the password); a manager's
 reset to a temporary password the user must change first (only /me, sign-out
 and the change itself until then), within the tenant (another tenant's user
@@ -23,7 +24,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from centerlib import BIN, PASSWORD, Center, check, start_world  # noqa: E402
+from centerlib import BIN, PASSWORD, Center, Session, check, start_world  # noqa: E402
 
 NEW = "a-new-passphrase-2026"
 TEMP = "temporary-pass-123"
@@ -41,6 +42,19 @@ def add_user(c, s, email, tenant=None, role="staff", **extra):
 def change(c, caller, current, new):
     return c.request("POST", "/api/v1/me/password",
                      {"current_password": current, "new_password": new}, **caller)
+
+
+def renewed(c, s, r):
+    """The session a password change gave the caller in its reply r (a new
+    cookie and CSRF token: the session s ended with the old password)."""
+    cookie = r.headers.get("set-cookie", "")
+    check(cookie.startswith(c.cookie_name() + "="), "a new session cookie: %r" % cookie)
+    fresh = Session(cookie.split(";")[0].split("=", 1)[1], r.json["csrf_token"], r.json, cookie,
+                    c.cookie_name())
+    check(fresh.cookie != s.cookie and fresh.csrf != s.csrf and fresh.csrf,
+          "new token and CSRF token: %r" % r)
+    check("HttpOnly" in cookie and "SameSite=Strict" in cookie, "cookie flags: %s" % cookie)
+    return fresh
 
 
 def audit(c, admin, tenant):
@@ -74,7 +88,15 @@ def test_own_change(c, w, admin):
     check(r.status == 403 and r.json["error"] == "csrf", "CSRF token needed: %r" % r)
     r = change(c, {"session": s1}, PASSWORD, NEW)
     check(r.status == 200 and r.json["user"]["email"] == "change@a.example", "changed: %r" % r)
-    check(c.request("GET", "/api/v1/me", session=s1).status == 200, "this session stays")
+    # The caller stays signed in with a new session; the one it used (its
+    # token and CSRF token maybe seen by someone) ended with the old password.
+    s3 = renewed(c, s1, r)
+    check(c.request("GET", "/api/v1/me", session=s1).status == 401, "the old session ended")
+    r = c.request("PATCH", "/api/v1/me", {"lang": "en"}, session=s3)
+    check(r.status == 200, "a change of state with the new session: %r" % r)
+    r = c.request("PATCH", "/api/v1/me", {"lang": "en"}, session=s3,
+                  headers={"X-CSRF-Token": s1.csrf})
+    check(r.status == 403 and r.json["error"] == "csrf", "the old CSRF token is refused: %r" % r)
     r = c.request("GET", "/api/v1/me", session=s2)
     check(r.status == 401, "another session of the user ended: %r" % r)
     check(c.request("GET", "/api/v1/me", token=token).status == 200, "API tokens are not sessions")
@@ -83,12 +105,12 @@ def test_own_change(c, w, admin):
     c.login("change@a.example", NEW)
     # Through an API token (no session of its own): every session ends.
     r = change(c, {"token": token}, NEW, PASSWORD)
-    check(r.status == 200, "change by token: %r" % r)
-    check(c.request("GET", "/api/v1/me", session=s1).status == 401, "token change ends all")
+    check(r.status == 200 and "set-cookie" not in r.headers, "change by token: %r" % r)
+    check(c.request("GET", "/api/v1/me", session=s3).status == 401, "token change ends all")
     items = [a for a in audit(c, admin, tid) if a["action"] == "user.password"]
     check(len(items) == 2 and items[0]["target"] == "user:%d" % u["id"], "audited: %r" % items)
-    check(items[1]["detail"] == "sessions_ended=1" and items[1]["address"] == "127.0.0.1",
-          "one other session ended, with the address: %r" % items[1])
+    check(items[1]["detail"] == "sessions_ended=2" and items[1]["address"] == "127.0.0.1",
+          "the caller's and the other session ended, with the address: %r" % items[1])
     shown = str(audit(c, admin, tid))
     check(PASSWORD not in shown and NEW not in shown and "argon2" not in shown, "no secrets")
 
@@ -125,6 +147,7 @@ def test_must_change(c, w, admin):
     check(r.status == 200, "language can be switched: %r" % r)
     r = change(c, {"session": s}, PASSWORD, NEW)
     check(r.status == 200 and r.json["user"]["must_change_password"] is False, "done: %r" % r)
+    s = renewed(c, s, r)
     check(c.request("GET", "/api/v1/alerts", session=s).status == 200, "free after the change")
     # A manager's reset: a temporary password, every session of the user ends.
     staff = c.login("staff@a.example")
@@ -139,7 +162,9 @@ def test_must_change(c, w, admin):
     s = c.login("staff@a.example", TEMP)
     r = c.request("GET", "/api/v1/sensors", session=s)
     check(r.status == 403 and r.json["error"] == "password_change_required", "held: %r" % r)
-    check(change(c, {"session": s}, TEMP, PASSWORD).status == 200, "staff chooses its own")
+    r = change(c, {"session": s}, TEMP, PASSWORD)
+    check(r.status == 200, "staff chooses its own: %r" % r)
+    s = renewed(c, s, r)
     check(c.request("GET", "/api/v1/sensors", session=s).status == 200, "free again")
     # Within what the manager may manage; the same answer as a missing id.
     missing = c.request("POST", "/api/v1/users/999999/password", {"password": TEMP},

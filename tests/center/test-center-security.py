@@ -7,7 +7,8 @@ limit and the server-wide body budget, escalation to another tenant's
 incident, JSON routes that refuse other content types (login CSRF through
 text/plain forms), the CSRF token only from its header, one
 Content-Security-Policy per reply (allowing a report's inline style by its
-hash only), e-mail addresses that could carry a
+hash only; Trusted Types required for scripts' DOM sinks) and
+Cross-Origin-Opener-Policy same-origin, e-mail addresses that could carry a
 second recipient, gzip bodies of several members, revoked API tokens and sensor keys, staff addresses
 masked for SME callers, and a duplicate e-mail in another tenant."""
 
@@ -141,8 +142,13 @@ def test_one_csp(c):
         resp.read()
         csp = [v for k, v in resp.getheaders() if k.lower() == "content-security-policy"]
         hsts = [v for k, v in resp.getheaders() if k.lower() == "strict-transport-security"]
+        coop = [v for k, v in resp.getheaders() if k.lower() == "cross-origin-opener-policy"]
         conn.close()
         check(len(csp) == 1, "%s: %d Content-Security-Policy headers" % (path, len(csp)))
+        # DOM sinks take no plain string (Trusted Types); no other site's
+        # window keeps a handle on a centre page it opened
+        check(csp[0].endswith("; require-trusted-types-for 'script'"), "%s: %s" % (path, csp[0]))
+        check(coop == ["same-origin"], "%s: Cross-Origin-Opener-Policy %r" % (path, coop))
         check(not hsts, "%s: HSTS over plain HTTP: %r" % (path, hsts))  # only under HTTPS
 
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Accounts in the browser, in Japanese: a person changes their own password
 // on the account page (a wrong current password and two new ones that differ
-// are said plainly; after the change another browser of theirs is signed out
-// and the new password signs in); an owner sets a temporary password for a
+// are said plainly; after the change another browser of theirs is signed out,
+// this browser's session token is a new one (the old one ends) and the page
+// can change state at once with the new CSRF token, and the new password
+// signs in); an owner sets a temporary password for a
 // staff member, who is taken straight to the account page at sign-in and
 // can go nowhere else until it is changed; an owner stops an account from
 // the users table after a question asked in place (cancel changes nothing)
@@ -18,6 +20,14 @@ let center;
 let staffId;
 const staff = { email: 'jimu@yamada.example', password: 'jimu-first-pass-12' };
 const NEW = '新しい合言葉は山と川です';
+const NEW2 = '次の合言葉は海と空にしました';
+
+// The value of the page's session cookie (HttpOnly: read from the browser
+// context, not the page).
+async function sessionCookie(p) {
+  const all = await p.context().cookies();
+  return (all.find((c) => c.name === 'mm_session') || {}).value;
+}
 
 useCenter(async (c) => {
   center = c;
@@ -57,18 +67,34 @@ test('a person changes their own password on the account page (ja)', { skip: mis
     await p.locator('#password-error').filter({ hasText: '12 文字以上' }).waitFor();
     await shot(p, 'account-error-ja');
     assert.doesNotMatch(await p.locator('main').textContent(), /null|undefined/);
+    const before = await sessionCookie(p);
     await changePassword(p, staff.password, NEW);
     await p.locator('#flash').filter({ hasText: 'パスワードを変えました' }).waitFor();
     assert.equal(await p.locator('input[name=current_password]').inputValue(), '', 'the form is emptied');
-    // This browser stays signed in; the other session is gone.
+    // This browser stays signed in, with a new session: the one it had
+    // (its token maybe seen by someone) ended with the old password, as did
+    // the other browser's.
+    const after = await sessionCookie(p);
+    assert.notEqual(after, before, 'a new session cookie');
+    const old = new Client(center.base);
+    old.cookie = 'mm_session=' + before;
+    assert.equal((await old.req('GET', '/api/v1/me')).status, 401, 'the old session ended');
     await p.getByRole('link', { name: '警告' }).click();
     await ready(p);
     assert.equal((await other.req('GET', '/api/v1/me')).status, 401);
+    // A change of state right after, without signing in again: the page
+    // sends the new session's CSRF token (a stale one would get 403 csrf).
+    await p.getByRole('link', { name: 'アカウント' }).click();
+    await ready(p);
+    await changePassword(p, NEW, NEW2);
+    await p.waitForFunction(() => document.querySelector('input[name=current_password]').value === '');
+    assert.equal(await p.locator('#password-error').textContent(), '');
   });
   const fresh = new Client(center.base);
   assert.equal((await fresh.req('POST', '/api/v1/login', { email: staff.email, password: staff.password })).status, 401);
-  await fresh.login(staff.email, NEW);
-  staff.password = NEW;
+  assert.equal((await fresh.req('POST', '/api/v1/login', { email: staff.email, password: NEW })).status, 401);
+  await fresh.login(staff.email, NEW2);
+  staff.password = NEW2;
 });
 
 test('after a reset the person must change the password before anything else (ja)', { skip: missing }, async () => {

@@ -32,6 +32,8 @@ test('pages and assets come with their type and the security headers', { skip: m
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
     assert.match(r.headers.get('content-security-policy'), /default-src 'self'/);
     assert.match(r.headers.get('content-security-policy'), /frame-ancestors 'none'/);
+    assert.match(r.headers.get('content-security-policy'), /; require-trusted-types-for 'script'$/);
+    assert.equal(r.headers.get('cross-origin-opener-policy'), 'same-origin', path);
     assert.ok(r.headers.get('cache-control'), path + ' has Cache-Control');
   }
   const html = await (await fetch(center.base + '/')).text();

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns an account's life cycle: POST /api/v1/me/password (one's own new
  * password, checked against the current one under the login rate limiter;
- * the user's other sessions end, API tokens stay), POST
+ * every session of the user ends, the caller's too, which gets a new one:
+ * new cookie and CSRF token in the reply; API tokens stay), POST
  * /api/v1/users/{user}/password (a manager sets a temporary password the
  * user must change; all the user's sessions end and their API tokens are
  * revoked) and PATCH /api/v1/users/{user} (disable or re-enable). A user
@@ -62,15 +63,26 @@ static int change_own(struct mm_request *req, const char *current, const char *f
     if (r != 0)
         return mm_api_password_busy(req, r);
     struct mm_actor who = mm_api_actor(req);
-    const uint8_t *keep = req->who.kind == MM_AUTH_SESSION ? req->who.session.token_hash : NULL;
+    /* A session caller gets a new session (made while the password checked
+     * is still stored), the one kept by the change: every other, the one of
+     * this request too, ends with the old password. */
+    bool session = req->who.kind == MM_AUTH_SESSION;
+    char token[MM_SECRET_MAX];
+    struct mm_session s;
+    if (session && (r = mm_api_session_new(req, me, verified, token, &s)) != 0)
+        return r == MM_EAUTH ? (mm_reply_error(req, 403, "wrong_password", NULL), r) : r;
     /* Written only while the hash checked is still stored: a reset made
      * meanwhile stands, and current is no longer the password. */
     r = st->ops->user_password_change(st, &own, &who, "user.password", me->id, verified, hash,
-                                      false, keep, req->now, NULL);
+                                      false, session ? s.token_hash : NULL, req->now, NULL);
+    if (r != 0 && session) /* the new session goes; the old one stays as it was */
+        st->ops->session_delete(st, &who, s.token_hash);
     if (r == MM_ESTATE)
         return mm_reply_error(req, 403, "wrong_password", NULL), MM_EAUTH;
     if (r == 0)
         me->must_change = false;
+    if (r == 0 && session)
+        mm_api_session_use(req, me, token, &s);
     return r;
 }
 

@@ -75,6 +75,17 @@ json_t *mm_json_alert(const struct mm_alert *a);
 /* {"user","tenant","csrf_token"} of the caller (GET /api/v1/me). */
 json_t *mm_api_me_object(struct mm_request *req);
 
+/* A new session of u (api/session.c), stored only while u's password hash
+ * is still verified (else MM_EAUTH, nothing written): its token in token
+ * (the cookie's value, MM_SECRET_MAX bytes) and the row in *s. Nothing is
+ * sent yet: mm_api_session_use gives it to the browser. */
+int mm_api_session_new(struct mm_request *req, const struct mm_user *u, const char *verified,
+                       char *token, struct mm_session *s);
+/* Makes the session of token the reply's (its cookie) and the request's
+ * (the me object then carries its CSRF token). */
+void mm_api_session_use(struct mm_request *req, const struct mm_user *u, const char *token,
+                        const struct mm_session *s);
+
 /* Lower-cases an e-mail address into out; MM_EINVAL when it is not one. */
 int mm_api_email_normalise(const char *in, char *out, size_t outlen);
 

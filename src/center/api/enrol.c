@@ -28,6 +28,10 @@ int mm_api_enrol(struct mm_request *req)
         json_decref(body);
         return mm_reply_error(req, 400, "bad_field", "name");
     }
+    if (!mm_name_plain(name)) { /* shown in the web UI, the reports and mails */
+        json_decref(body);
+        return mm_reply_error(req, 400, "bad_characters", "name");
+    }
     if (mm_enrol_code_hash(mm_api_str(body, "code"), code_hash) != 0) {
         json_decref(body);
         return mm_reply_error(req, 404, "not_found", "code");

@@ -3,7 +3,8 @@
  * PATCH /api/v1/me (the user's own language): password check under the rate
  * limiter (a disabled account fails like a wrong password), session creation
  * with its cookie (mm_session, __Host-mm_session under HTTPS) and CSRF token (stored only while the
- * user still has the hash that was checked), re-hashing (compare and swap). The user object in the
+ * user still has the hash that was checked; the session whose cookie came
+ * with the sign-in ends), re-hashing (compare and swap). The user object in the
  * me object says "must_change_password" (api/account.c). */
 #include "center/api/api.h"
 #include "center/report.h"
@@ -110,29 +111,31 @@ static int check_password(struct mm_request *req, const char *email, const char 
     return r == 0 || MM_STORE_FAILED(r) || r == MM_EAGAIN ? r : MM_EAUTH;
 }
 
-/* Adds the session of u, whose password hash verified was just checked: the
- * store refuses it (MM_EAUTH) when that hash changed or the user was
- * disabled meanwhile. */
-static int start_session(struct mm_request *req, const struct mm_user *u, const char *verified)
+int mm_api_session_new(struct mm_request *req, const struct mm_user *u, const char *verified,
+                       char *token, struct mm_session *s)
 {
     struct mm_center *c = req->center;
-    char token[MM_SECRET_MAX], csrf[MM_SECRET_MAX];
-    struct mm_session s = {.tenant_id = u->tenant_id, .user_id = u->id};
+    char csrf[MM_SECRET_MAX];
+    *s = (struct mm_session){.tenant_id = u->tenant_id, .user_id = u->id};
     int r = mm_secret_new("", token);
     if (r == 0)
         r = mm_secret_new("", csrf);
     if (r != 0)
         return r;
-    mm_secret_hash(token, s.token_hash);
-    snprintf(s.csrf, sizeof s.csrf, "%s", csrf);
-    s.created_at = req->now;
-    s.expires_at = req->now + (int64_t)c->cfg.session_hours * 3600 * 1000000;
+    mm_secret_hash(token, s->token_hash);
+    snprintf(s->csrf, sizeof s->csrf, "%s", csrf);
+    s->created_at = req->now;
+    s->expires_at = req->now + (int64_t)c->cfg.session_hours * 3600 * 1000000;
     char actor[48];
     snprintf(actor, sizeof actor, "user:%lld", (long long)u->id);
     struct mm_actor who = {.name = actor, .tenant_id = u->tenant_id, .address = req->address};
-    r = c->store->ops->session_add(c->store, &who, &s, verified);
-    if (r != 0)
-        return r;
+    return c->store->ops->session_add(c->store, &who, s, verified);
+}
+
+void mm_api_session_use(struct mm_request *req, const struct mm_user *u, const char *token,
+                        const struct mm_session *s)
+{
+    struct mm_center *c = req->center;
     mm_reply_cookie(req,
                     mm_arena_printf(&req->arena,
                                     "%s=%s; HttpOnly; SameSite=Strict; Path=/; "
@@ -140,8 +143,32 @@ static int start_session(struct mm_request *req, const struct mm_user *u, const 
                                     mm_session_cookie(req->https), token,
                                     c->cfg.session_hours * 3600, req->https ? "; Secure" : ""));
     req->who.kind = MM_AUTH_SESSION;
-    req->who.user = *u;
-    req->who.session = s;
+    if (u != &req->who.user) /* a password change passes the request's own */
+        req->who.user = *u;
+    req->who.session = *s;
+    snprintf(req->who.actor, sizeof req->who.actor, "user:%lld", (long long)u->id);
+}
+
+/* Adds the session of u, whose password hash verified was just checked: the
+ * store refuses it (MM_EAUTH) when that hash changed or the user was
+ * disabled meanwhile. The session whose cookie came with the sign-in (the
+ * browser's earlier one, maybe another person's) ends: one browser, one
+ * session. */
+static int start_session(struct mm_request *req, const struct mm_user *u, const char *verified)
+{
+    char token[MM_SECRET_MAX];
+    struct mm_session s;
+    int r = mm_api_session_new(req, u, verified, token, &s);
+    if (r != 0)
+        return r;
+    if (req->who.kind == MM_AUTH_SESSION) {
+        struct mm_actor was = mm_api_actor(req);
+        r = req->center->store->ops->session_delete(req->center->store, &was,
+                                                    req->who.session.token_hash);
+        if (r != 0) /* the new token was never sent: its row is of no use to anyone */
+            return r;
+    }
+    mm_api_session_use(req, u, token, &s);
     return 0;
 }
 

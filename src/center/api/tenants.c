@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * Owns /api/v1/tenants: list and add (vendor), read and update (own tenant
- * for SME owners, any for the vendor admin), and enrolment codes. */
+ * for SME owners, any for the vendor admin), and enrolment codes. A name
+ * holds no control or bidi formatting character (mm_name_plain: 400
+ * bad_characters) and is no other tenant's (mm_tenant_name_same: 409
+ * name_taken, checked by the store). */
 #include "center/api/api.h"
 
 #include <string.h>
@@ -37,6 +40,8 @@ static int apply_tenant_fields(struct mm_request *req, const json_t *body, struc
     if (name) {
         if (!*name)
             return mm_reply_error(req, 400, "bad_field", "name"), MM_EPARSE;
+        if (!mm_name_plain(name))
+            return mm_reply_error(req, 400, "bad_characters", "name"), MM_EPARSE;
         snprintf(t->name, sizeof t->name, "%s", name);
     }
     if (lang) {
@@ -77,6 +82,8 @@ int mm_api_tenant_add(struct mm_request *req)
         return r;
     struct mm_actor who = mm_api_actor(req);
     r = st->ops->tenant_add(st, &who, &t, &t.id);
+    if (r == MM_EEXIST)
+        return mm_reply_error(req, 409, "name_taken", "name");
     if (r != 0)
         return r;
     return mm_reply_json(req, 201, mm_json_tenant(&t));
@@ -107,6 +114,8 @@ int mm_api_tenant_update(struct mm_request *req)
         return r;
     struct mm_actor who = mm_api_actor(req);
     r = st->ops->tenant_update(st, &req->who.scope, &who, &t);
+    if (r == MM_EEXIST)
+        return mm_reply_error(req, 409, "name_taken", "name");
     if (r != 0)
         return r;
     return mm_reply_json(req, 200, mm_json_tenant(&t));

@@ -12,7 +12,9 @@ what has not happened (not "まだです"), the first figure named by when work
 started (対応開始, as the summary says);
 an incident opened from an alert has its title in both languages, a typed
 title stays as typed; another tool's alert (messages filled by ingest)
-is listed by the headline its alert page and mail show, in each language."""
+is listed by the headline its alert page and mail show, in each language;
+a title and summary lines that start with digits read as typed (no
+backslash), and "2. x" stays text, not a list."""
 
 import json
 import os
@@ -205,6 +207,26 @@ def filled_alert_checks(c, t, owner, analyst):
           "no per-alert step in the report: %s\n%s" % (ja, en))
 
 
+def digit_title_checks(c, t, owner, analyst):
+    """A title or a line of the summary that starts with digits reads as typed
+    (Markdown shows a backslash before a digit: "\\2024年12月" was shown); a
+    line "2. ..." stays text, not a numbered list."""
+    title = "2024年12月 ランサムウェア"
+    inc = expect(c.request("POST", "/api/v1/incidents",
+                           {"tenant_id": t["id"], "title": title,
+                            "summary": "2024年12月に見つかりました。\n2. 次に 3) バックアップ"},
+                           session=analyst), 201, "incident with a digit title")
+    path = "/api/v1/incidents/%d/report?lang=ja&format=" % inc["id"]
+    html = c.request("GET", path + "html", session=owner)
+    check(html.status == 200, "html report: %r" % html)
+    page = html.raw.decode()
+    check(title in page and "\\2024" not in page, "HTML title: %s" % page)
+    check("2024年12月に見つかりました。" in page and "2. 次に 3) バックアップ" in page and
+          "<ol" not in page, "HTML summary: %s" % page)
+    md = c.request("GET", path + "md", session=owner).raw.decode()
+    check("\\2024" not in md and "2\\. 次に" in md, "md: %s" % md)
+
+
 def main():
     c = Center()
     try:
@@ -217,6 +239,7 @@ def main():
         monthly_checks(c, t, owner)
         incident_checks(c, t, owner, analyst, admin)
         filled_alert_checks(c, t, owner, analyst)
+        digit_title_checks(c, t, owner, analyst)
         rc = c.stop()
         check(rc == 0, "server exit status %d" % rc)
     finally:

@@ -27,6 +27,12 @@ export async function openBrowser({ locale = 'ja-JP' } = {}) {
   const page = ctx.pages()[0] || (await ctx.newPage());
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // The centre's policy requires Trusted Types for the DOM's markup sinks
+  // (innerHTML and the like): a refused assignment the page caught itself
+  // still shows as a console error, and fails the test like a page error.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Trusted ?(HTML|Script|Type)/i.test(m.text())) errors.push('console: ' + m.text());
+  });
   // API failures are printed so a failing test shows what the centre said.
   page.on('response', async (r) => {
     if (r.url().includes('/api/') && r.status() >= 400 && r.status() !== 401 && r.status() !== 404) {

@@ -225,6 +225,36 @@ static void test_md_escape(void **state)
     mm_buf_free(&html);
 }
 
+/* A digit at a line's start is not escaped (Markdown escapes punctuation
+ * only: "\2024" showed its backslash); a list number's '.' or ')' is. */
+static void test_md_escape_numbers(void **state)
+{
+    (void)state;
+    struct mm_buf b, html;
+    mm_buf_init(&b);
+    assert_int_equal(mm_report_md_escape(&b, "2024年12月 ランサムウェア", false), 0);
+    assert_string_equal(b.data, "2024年12月 ランサムウェア");
+    mm_buf_reset(&b);
+    assert_int_equal(mm_report_md_escape(&b, "2. x\n  10) y\n1234567890. z\n3.5 GB", false), 0);
+    assert_string_equal(b.data, "2\\. x  \n  10\\) y  \n1234567890. z  \n3\\.5 GB");
+    mm_buf_init(&html);
+    assert_int_equal(mm_report_html(b.data, MM_LANG_EN, "t", &html), 0);
+    assert_null(strstr(html.data, "<ol"));
+    assert_null(strstr(html.data, "<li>"));
+    assert_null(strstr(html.data, "\\"));
+    assert_non_null(strstr(html.data, "2. x"));
+    assert_non_null(strstr(html.data, "10) y"));
+    assert_non_null(strstr(html.data, "3.5 GB"));
+    mm_buf_reset(&b);
+    mm_buf_free(&html);
+    mm_buf_init(&html);
+    assert_int_equal(mm_report_md_escape(&b, "2024年12月 ランサムウェア", false), 0);
+    assert_int_equal(mm_report_html(b.data, MM_LANG_JA, "t", &html), 0);
+    assert_non_null(strstr(html.data, "<p>2024年12月 ランサムウェア</p>"));
+    mm_buf_free(&b);
+    mm_buf_free(&html);
+}
+
 static void test_template(void **state)
 {
     (void)state;
@@ -333,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_median),
         cmocka_unit_test(test_stats_rows),
         cmocka_unit_test(test_md_escape),
+        cmocka_unit_test(test_md_escape_numbers),
         cmocka_unit_test(test_template),
         cmocka_unit_test(test_monthly_words),
     };

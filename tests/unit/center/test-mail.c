@@ -402,6 +402,36 @@ static void test_render_defangs_sensor_text(void **state)
     mm_mail_text_free(&t);
 }
 
+/* The tenant's name is chosen by an SME owner: it is defanged in the
+ * subject and greeting of every mail, like the sensor's text. */
+static void test_render_defangs_tenant_name(void **state)
+{
+    (void)state;
+    static const char name[] = "Reset at https://mamori-login.evil.example/reset now";
+    struct mm_alert a;
+    struct mm_mail_text t;
+    sample_alert(&a);
+    for (int kind = 0; kind < 3; kind++) {
+        for (int lang = 0; lang < 2; lang++) {
+            enum mm_lang l = lang ? MM_LANG_EN : MM_LANG_JA;
+            int r = kind == 0   ? mm_mail_render_alert(&a, name, l, NULL, &t)
+                    : kind == 1 ? mm_mail_render_rise(&a, 2, name, l, NULL, &t)
+                                : mm_mail_render_digest(&a, 1, 1, name, l, 10, NULL, &t);
+            assert_int_equal(r, 0);
+            for (int part = 0; part < 3; part++) {
+                const char *p = part == 0 ? t.subject : part == 1 ? t.text : t.html;
+                assert_null(strstr(p, "https://"));
+                assert_null(strstr(p, "evil.example"));
+                assert_non_null(strstr(p, "hxxps://mamori-login[.]evil[.]example/reset"));
+            }
+            mm_mail_text_free(&t);
+        }
+    }
+    assert_int_equal(mm_mail_render_alert(&a, "株式会社ブルー", MM_LANG_JA, NULL, &t), 0);
+    assert_non_null(strstr(t.subject, "株式会社ブルー: "));
+    mm_mail_text_free(&t);
+}
+
 static void test_compose(void **state)
 {
     (void)state;
@@ -631,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_defang),
         cmocka_unit_test(test_defang_wide),
         cmocka_unit_test(test_render_defangs_sensor_text),
+        cmocka_unit_test(test_render_defangs_tenant_name),
         cmocka_unit_test(test_render_alert_ja),
         cmocka_unit_test(test_render_alert_step_section),
         cmocka_unit_test(test_render_alert_no_sensor_message),

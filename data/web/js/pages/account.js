@@ -4,7 +4,8 @@
 // /api/v1/me/password). Someone whose password another person chose (a new
 // account, a reset by a manager) is brought here first by app.js and can go
 // nowhere else until it is changed. Changing it signs out every other
-// browser of this person; this one stays signed in.
+// browser of this person; this one stays signed in, with the new session the
+// reply brings (its cookie, and its CSRF token kept here).
 import * as api from '../api.js';
 import { h, field, append, sayAlert, markInvalid, clearInvalid } from '../dom.js';
 import { t } from '../i18n.js';
@@ -58,7 +59,10 @@ function passwordForm(ctx, must) {
     submit.disabled = true;
     try {
       const fresh = await api.post('/me/password', { current_password: cur.input.value, new_password: next.input.value });
+      // The centre ended this browser's session with the old password and
+      // gave it a new one (cookie and CSRF token): the next call uses it.
       api.currentMe().user = fresh.user;
+      api.currentMe().csrf_token = fresh.csrf_token;
       ctx.flash(t('account.changed'), 'ok');
       if (must) ctx.go('#/');
       else for (const f of [cur, next, again]) f.input.value = '';
