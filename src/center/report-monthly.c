@@ -11,6 +11,7 @@
 #include "center/desk.h"
 #include "center/incident-json.h"
 #include "center/report.h"
+#include "center/vendor.h"
 #include "core/error.h"
 
 static json_t *counts_json(const struct mm_count *c, int n, const char *name)
@@ -300,6 +301,8 @@ int mm_monthly_md(const json_t *model, enum mm_lang lang, struct mm_buf *out)
         r = advice_vars(vars, model, lang, &b);
     if (r == 0 && (r = mm_report_time_note(lang, &b)) == 0)
         r = set_var(vars, "time_note", &b);
+    if (r == 0 && (r = mm_vendor_issuer(&b, lang)) == 0)
+        r = set_var(vars, "issuer", &b);
     if (r == 0)
         r = mm_report_template("monthly", lang, vars, out);
     mm_buf_free(&b);
