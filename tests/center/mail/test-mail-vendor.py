@@ -4,6 +4,8 @@ SME needs it, against the real SMTP sink of test-mail.py (aiosmtpd on
 127.0.0.1) and the real mamori-center:
 - the alert mail (ja, en) says whom to call on which number, in both parts;
 - the monthly and incident reports carry the issuer line;
+- the texts use the web UI's terms (警告, IT 会社, 訪問, センサー) and label
+  the English rule line as the IT company's technical information;
 - GET /api/v1/me gives it ("vendor"), null without [vendor];
 - a reload (SIGHUP) leaves it as it was and logs that [vendor] needs a
   restart;
@@ -41,10 +43,17 @@ def test_mails(f, sink):
     call = "お困りのときは 守りネット株式会社（電話 03-0000-0000、受付 平日 9:00〜18:00）にお電話ください。"
     check("Wi-Fi を切ってください。\n" + call in plain and call in html,
           "the Japanese mail names the vendor: %s" % plain)
-    check("IT 業者" not in plain, "no 'IT 業者' left: %s" % plain)
+    # One term per thing, the web UI's: 警告, IT 会社; the English rule
+    # labelled as the IT company's technical information.
+    check("IT 業者" not in plain and "アラート" not in plain and "警告番号: " in plain,
+          "the UI's terms: %s" % plain)
+    check("・（IT 会社向けの技術情報）検知ルール: mamori intel hit" in plain and "検知の名前" not in plain,
+          "the rule line labelled: %s" % plain)
     plain, html = parts(sink.to("boss@bakery.example")[0][1])
     call = "If in doubt, call 守りネット株式会社 on 03-0000-0000 (平日 9:00〜18:00)."
     check(call in plain and call in html, "the English mail names the vendor: %s" % plain)
+    check("- (technical, for your IT company) Rule: mamori intel hit" in plain.replace("\r\n", "\n"),
+          "the English rule line labelled: %s" % plain)
 
 
 def test_reports(f):
@@ -54,13 +63,21 @@ def test_reports(f):
         r = f.c.request("GET", "/api/v1/tenants/%d/reports/monthly?month=2026-04&format=md&lang=%s"
                         % (tid, lang), token=f.token)
         check(r.status == 200 and line in r.raw.decode(), "monthly report %s: %r" % (lang, r.raw))
+        if lang == "ja":  # the UI's terms; the sensor explained at its first mention only
+            md = r.raw.decode()
+            check("監視装置" not in md and "アラート" not in md and "現地" not in md and
+                  "## センサーの稼働" in md and md.count("センサー（") == 1 and
+                  md.index("センサー（") == md.index("センサー"), "monthly terms: %s" % md)
     r = f.c.request("POST", "/api/v1/incidents", {"tenant_id": tid, "title": "テスト",
                                                     "severity": 2}, token=f.token)
     check(r.status == 201, "incident: %r" % r)
     r = f.c.request("GET", "/api/v1/incidents/%d/report?format=md&lang=ja" % r.json["id"],
                     token=f.token)
-    check(r.status == 200 and "発行: 守りネット株式会社（監視センター）" in r.raw.decode(),
+    md = r.raw.decode()
+    check(r.status == 200 and "発行: 守りネット株式会社（監視センター）" in md,
           "incident report: %r" % r.raw[:400])
+    check("## 訪問\n" in md and "派遣" not in md and "アラート" not in md,
+          "incident report terms: %s" % md)
 
 
 def test_me(f):
