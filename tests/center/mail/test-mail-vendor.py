@@ -2,7 +2,8 @@
 """The vendor's contact ([vendor] name, phone, hours of center.ini) where an
 SME needs it, against the real SMTP sink of test-mail.py (aiosmtpd on
 127.0.0.1) and the real mamori-center:
-- the alert mail (ja, en) says whom to call on which number, in both parts;
+- the alert mail (ja, en) and the digest (ja) say whom to call on which
+  number, in both parts;
 - the monthly and incident reports carry the issuer line;
 - the texts use the web UI's terms (警告, IT 会社, 訪問, センサー) and label
   the English rule line as the IT company's technical information;
@@ -54,6 +55,21 @@ def test_mails(f, sink):
     check(call in plain and call in html, "the English mail names the vendor: %s" % plain)
     check("- (technical, for your IT company) Rule: mamori intel hit" in plain.replace("\r\n", "\n"),
           "the English rule line labelled: %s" % plain)
+
+
+def test_digest(f, sink):
+    """The digest of a storm ends with the same line (ja)."""
+    f.tenant("嵐商事", "ja", ["desk@arashi.example"])
+    f.alerts("嵐商事", 6, sev=1, src_base=100)
+    wait_for(lambda: any(m["Subject"].startswith("【mamori まとめ】")
+                         for _, m, _ in sink.to("desk@arashi.example")), "the digest")
+    digest = [m for _, m, _ in sink.to("desk@arashi.example")
+              if m["Subject"].startswith("【mamori まとめ】")][0]
+    check("件の警告がありました" in digest["Subject"], "digest subject: %s" % digest["Subject"])
+    plain, html = parts(digest)
+    call = "お困りのときは 守りネット株式会社（電話 03-0000-0000、受付 平日 9:00〜18:00）にお電話ください。"
+    check("外してください(ケーブルを抜くか Wi-Fi を切る)。\n" + call in plain.replace("\r\n", "\n")
+          and call in html, "the digest names the vendor: %s" % plain)
 
 
 def test_reports(f):
@@ -123,6 +139,7 @@ def main():
         sink.start(port)
         f.c.start()
         test_mails(f, sink)
+        test_digest(f, sink)
         test_reports(f)
         test_me(f)
         test_reload(f)
