@@ -57,7 +57,10 @@ trap 'say ""; say "mamori demo: stopping"; exit 0' INT TERM
 # -- 1. the centre --------------------------------------------------------
 mkdir -p "$work/center"
 # Demo only: the minimum password-hash cost keeps start-up quick.
-printf '[auth]\npassword_cost = min\n' >"$work/center.ini"
+# The demo vendor's emergency number is fake (03-0000-0000): it shows where
+# alert mails, reports and the SME's home page name the vendor ([vendor]).
+printf '[auth]\npassword_cost = min\n[vendor]\nname = %s\nphone = 03-0000-0000\nhours = %s\n' \
+    'デモ IT サービス（Demo IT Services）' '平日 9:00〜18:00 (weekdays)' >"$work/center.ini"
 cc=("$center" --data "$work/center" --config "$work/center.ini")
 start_center() {
   rm -f "$work/port"

@@ -67,6 +67,9 @@ struct mm_center_config {
      * their messages: the settings file's path ("FILE: [server] listen ..."),
      * or NULL for the command line (--listen ...) or the default. */
     const char *listen_src, *tls_cert_src, *tls_key_src, *report_timezone_src;
+    /* [vendor] name, phone, hours (vendor.h; NULL: not set), checked by
+     * mm_center_config_load, in force from mm_center_open. */
+    const char *vendor_name, *vendor_phone, *vendor_hours;
 };
 
 /* A sensor's malformed health header (api/events.c) is logged at most once
@@ -119,8 +122,8 @@ void mm_center_config_defaults(struct mm_center_config *cfg);
  * [auth] password_cost, session_hours, login_max_failures,
  * login_max_failures_addr, login_max_failures_account, login_window,
  * password_wait; [alerts] window, sensor_silent_after,
- * health_interval; [reports] timezone). Numbers, [server] sync and [auth]
- * password_cost are checked here. [server] listen, tls_cert, tls_key and
+ * health_interval; [reports] timezone; [vendor] name, phone, hours). Numbers, [server] sync and
+ * [auth] password_cost and [vendor] are checked here. [server] listen, tls_cert, tls_key and
  * [reports] timezone are only taken (with their *_src): the command line
  * may replace the first three, so the value in force is checked once the
  * options are applied, before anything starts (mm_http_settings_check,

@@ -12,6 +12,7 @@
 
 #include "center/proxy.h"
 #include "center/report.h"
+#include "center/vendor.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/ini.h"
@@ -91,6 +92,23 @@ static const struct int_key int_keys[] = {
     INT_KEY("alerts", "flush_ms", 0, 60000, alert_flush_ms),
 };
 
+/* [vendor] name, phone and hours, each checked (mm_vendor_check). */
+static int load_vendor(struct mm_center_config *cfg, const struct mm_ini *ini, const char *path,
+                       char *err, size_t errlen)
+{
+    const char *keys[] = {"name", "phone", "hours"};
+    const char **fields[] = {&cfg->vendor_name, &cfg->vendor_phone, &cfg->vendor_hours};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *v = mm_ini_get(ini, "vendor", keys[i]);
+        int r = v ? mm_vendor_check(path, keys[i], v, err, errlen) : 0;
+        if (r != 0)
+            return r;
+        if (v)
+            *fields[i] = v;
+    }
+    return 0;
+}
+
 static int load_strings(struct mm_center_config *cfg, const struct mm_ini *ini, const char *path,
                         char *err, size_t errlen)
 {
@@ -136,7 +154,7 @@ static int load_strings(struct mm_center_config *cfg, const struct mm_ini *ini, 
         mm_msg_format(err, errlen, "center-log", "config.pwcost", path);
         return MM_EPARSE;
     }
-    return 0;
+    return load_vendor(cfg, ini, path, err, errlen);
 }
 
 int mm_center_config_load(struct mm_center_config *cfg, const char *path, struct mm_ini **ini_out,
@@ -344,6 +362,7 @@ int mm_center_open(struct mm_center *c, const struct mm_center_config *cfg, stru
     c->cfg = *cfg;
     c->report_zone = zone; /* closed with c from here */
     mm_report_use_zone(zone);
+    mm_vendor_use(&(struct mm_vendor){cfg->vendor_name, cfg->vendor_phone, cfg->vendor_hours});
     struct mm_store_config sc = {.dir = cfg->data_dir,
                                  .connections = cfg->threads + 2,
                                  .spares = cfg->threads,

@@ -15,6 +15,7 @@
 #include "center/mail.h"
 #include "center/report.h"
 #include "center/store.h"
+#include "center/vendor.h"
 #include "core/data.h"
 #include "core/error.h"
 #include "core/hash.h"
@@ -277,6 +278,20 @@ static int now_vars(const char *now, enum mm_lang lang, struct mm_buf *text, str
     return r;
 }
 
+/* The closing advice of a mail (kind "alert" or "digest"): unplug and call
+ * the IT company, or, with a [vendor] contact (vendor.h), unplug, then whom
+ * to call on which number on a line of its own. */
+static int call_var(const char *kind, enum mm_lang lang, struct mm_buf *out)
+{
+    char key[32];
+    bool named = mm_vendor_set();
+    snprintf(key, sizeof key, "call.%s%s", kind, named ? "_unplug" : "");
+    int r = mm_buf_puts(out, str_of(key, lang));
+    if (r == 0 && named)
+        r = mm_buf_putc(out, '\n');
+    return r == 0 && named ? mm_vendor_call(out, lang) : r;
+}
+
 /* The alert mail (template "alert") or the severity-rise mail ("rise",
  * from_severity > 0: the level before the rise). The tenant's name is
  * defanged like the sensor's text: an SME owner chooses it (PATCH
@@ -289,6 +304,7 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
     struct vars vs = {.n = 0};
     struct mm_buf lt = MM_BUF_INIT, lh = MM_BUF_INIT, nt = MM_BUF_INIT, nh = MM_BUF_INIT;
     struct mm_buf tn = MM_BUF_INIT;
+    struct mm_buf call = MM_BUF_INIT;
     char path[64], count[24];
     memset(out, 0, sizeof *out);
     if (alert_texts(a, lang, &x) != 0)
@@ -300,6 +316,8 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
         r = link_vars(base_url, path, lang, &lt, &lh);
     if (r == 0)
         r = now_vars(x.now, lang, &nt, &nh);
+    if (r == 0)
+        r = call_var("alert", lang, &call);
     const char *none = str_of("none", lang);
     var_set(&vs, "tenant", mm_buf_str(&tn), NULL);
     var_set(&vs, "title", x.title, NULL);
@@ -318,9 +336,11 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
     var_set(&vs, "signature", mm_buf_str(&x.signature), NULL);
     var_set(&vs, "alert_id", x.alert_id, NULL);
     var_set(&vs, "link", mm_buf_str(&lt), mm_buf_str(&lh));
+    var_set(&vs, "call", mm_buf_str(&call), NULL);
     if (r == 0)
         r = render(name, lang, &vs, out);
     mm_buf_free(&tn);
+    mm_buf_free(&call);
     mm_buf_free(&lt);
     mm_buf_free(&lh);
     mm_buf_free(&nt);
@@ -378,6 +398,7 @@ int mm_mail_render_digest(const struct mm_alert *items, size_t n, size_t count, 
     struct vars vs = {.n = 0};
     struct mm_buf it = MM_BUF_INIT, ih = MM_BUF_INIT, lt = MM_BUF_INIT, lh = MM_BUF_INIT;
     struct mm_buf tn = MM_BUF_INIT;
+    struct mm_buf call = MM_BUF_INIT;
     char cnt[24], win[24];
     memset(out, 0, sizeof *out);
     snprintf(cnt, sizeof cnt, "%zu", count);
@@ -387,15 +408,19 @@ int mm_mail_render_digest(const struct mm_alert *items, size_t n, size_t count, 
         r = digest_items(items, n, count, lang, &it, &ih);
     if (r == 0)
         r = link_vars(base_url, "/alerts", lang, &lt, &lh);
+    if (r == 0)
+        r = call_var("digest", lang, &call);
     var_set(&vs, "tenant", mm_buf_str(&tn), NULL);
     var_set(&vs, "title", str_of("digest_title", lang), NULL);
     var_set(&vs, "count", cnt, NULL);
     var_set(&vs, "window", win, NULL);
     var_set(&vs, "items", mm_buf_str(&it), mm_buf_str(&ih));
     var_set(&vs, "link", mm_buf_str(&lt), mm_buf_str(&lh));
+    var_set(&vs, "call", mm_buf_str(&call), NULL);
     if (r == 0)
         r = render("digest", lang, &vs, out);
     mm_buf_free(&tn);
+    mm_buf_free(&call);
     mm_buf_free(&it);
     mm_buf_free(&ih);
     mm_buf_free(&lt);

@@ -10,6 +10,7 @@
 #include "center/incident-json.h"
 #include "center/incident.h"
 #include "center/report.h"
+#include "center/vendor.h"
 #include "core/error.h"
 
 #define REPORT_ALERTS_MAX 50
@@ -338,6 +339,8 @@ int mm_incident_report_md(const json_t *model, enum mm_lang lang, struct mm_buf 
         r = list_vars(vars, model, lang, &b);
     if (r == 0 && (r = mm_report_time_note(lang, &b)) == 0)
         r = set_var(vars, "time_note", &b);
+    if (r == 0 && (r = mm_vendor_issuer(&b, lang)) == 0)
+        r = set_var(vars, "issuer", &b);
     if (r == 0)
         r = mm_report_template("incident", lang, vars, out);
     mm_buf_free(&b);

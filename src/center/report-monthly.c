@@ -11,6 +11,7 @@
 #include "center/desk.h"
 #include "center/incident-json.h"
 #include "center/report.h"
+#include "center/vendor.h"
 #include "core/error.h"
 
 static json_t *counts_json(const struct mm_count *c, int n, const char *name)
@@ -44,22 +45,29 @@ static json_t *sensors_json(const struct mm_monthly *m, int64_t *seen, int64_t *
     return a;
 }
 
+/* A copy of the explanation's key, or JSON null. */
+static json_t *ex_text(const json_t *ex, const char *key)
+{
+    const json_t *v = json_object_get(ex, key);
+    return v ? json_deep_copy(v) : json_null();
+}
+
 /* The most frequent alert kinds (mm_alert_kind): how many alerts and
- * devices, and their explanation's "what" and "threat" in both languages.
- * The explanation's "now" (the step for one alert as it happens) is left to
- * the alert itself: a month's summary advises on the kind. */
+ * devices, and their explanation's "what", "threat" and "todo" (what the
+ * owner does about the kind) in both languages. The explanation's "now"
+ * (the step for one alert as it happens) is left to the alert itself: a
+ * month's summary advises on the kind. */
 static json_t *advice_json(const struct mm_monthly *m)
 {
     json_t *a = json_array();
     for (int i = 0; i < m->ntop_kinds; i++) {
         const struct mm_count *c = &m->top_kinds[i];
         const json_t *ex = mm_alert_kind_explanation(c->key);
-        const json_t *what = json_object_get(ex, "what"), *threat = json_object_get(ex, "threat");
         json_array_append_new(a,
-                              json_pack("{s:s, s:I, s:I, s:o, s:o}", "kind", c->key, "count",
+                              json_pack("{s:s, s:I, s:I, s:o, s:o, s:o}", "kind", c->key, "count",
                                         (json_int_t)c->count, "devices", (json_int_t)c->devices,
-                                        "what", what ? json_deep_copy(what) : json_null(), "threat",
-                                        threat ? json_deep_copy(threat) : json_null()));
+                                        "what", ex_text(ex, "what"), "threat",
+                                        ex_text(ex, "threat"), "todo", ex_text(ex, "todo")));
     }
     return a;
 }
@@ -223,8 +231,18 @@ static int advice_counts(struct mm_buf *b, const json_t *v, enum mm_lang lang)
     return mm_buf_printf(b, " (%lld alert%s)", n, n == 1 ? "" : "s");
 }
 
+/* " → していただきたいこと：TODO" after an item, when its kind has one. */
+static int advice_todo(struct mm_buf *b, const json_t *v, enum mm_lang lang)
+{
+    const char *todo = mm_text(json_object_get(v, "todo"), lang);
+    if (!todo || !*todo)
+        return 0;
+    int r = mm_buf_puts(b, mm_tr("center-desk", "monthly.advice_todo", lang));
+    return r == 0 ? mm_report_md_escape(b, todo, true) : r;
+}
+
 /* One item: the kind's "what" in bold, the counts, then its threat as the
- * risk to watch for. */
+ * risk to watch for and what the owner does about it. */
 static int advice_item(struct mm_buf *b, const json_t *v, enum mm_lang lang)
 {
     const char *what = mm_text(json_object_get(v, "what"), lang);
@@ -245,6 +263,8 @@ static int advice_item(struct mm_buf *b, const json_t *v, enum mm_lang lang)
         if (r == 0 && (tl < sl || strcmp(threat + tl - sl, stop) != 0))
             r = mm_buf_puts(b, stop);
     }
+    if (r == 0)
+        r = advice_todo(b, v, lang);
     return r == 0 ? mm_buf_putc(b, '\n') : r;
 }
 
@@ -300,6 +320,8 @@ int mm_monthly_md(const json_t *model, enum mm_lang lang, struct mm_buf *out)
         r = advice_vars(vars, model, lang, &b);
     if (r == 0 && (r = mm_report_time_note(lang, &b)) == 0)
         r = set_var(vars, "time_note", &b);
+    if (r == 0 && (r = mm_vendor_issuer(&b, lang)) == 0)
+        r = set_var(vars, "issuer", &b);
     if (r == 0)
         r = mm_report_template("monthly", lang, vars, out);
     mm_buf_free(&b);

@@ -27,7 +27,7 @@ function ownerTexts() {
     for (const [v, x] of Object.entries(d.variants)) out.push([`${name}/${v}`, x.message]);
   }
   const entries = [...Object.entries(explanations.by_signature), ...Object.entries(explanations.by_detector), ['generic', explanations.generic]];
-  for (const [name, e] of entries) for (const part of ['what', 'now']) if (part === 'what' || e.now) out.push([`explanation ${name}.${part}`, e[part]]);
+  for (const [name, e] of entries) for (const part of ['what', 'now', 'todo']) if (part === 'what' || e[part]) out.push([`explanation ${name}.${part}`, e[part]]);
   return out;
 }
 

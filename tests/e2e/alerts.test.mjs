@@ -211,6 +211,8 @@ test('an SME owner reads alerts without the English rule names; the vendor sees 
     await showAlerts(p, center.base);
     await ready(p);
     assert.match(await p.locator('#alert-table').textContent(), /MAMORI new device on the network/);
+    // The English rule under the Japanese headline says what it is.
+    assert.equal(await p.locator(`#alert-table tr[data-id="${ids.newdev}"] .rule-line`).textContent(), '検知ルール: MAMORI new device on the network');
     assert.match(await p.locator('#q-help').textContent(), /検知ルール名/);
     await p.goto(center.base + `/#/alerts/${ids.newdev}`);
     await p.locator('#alert-facts').waitFor();
@@ -237,6 +239,8 @@ for (const [locale, lang] of [['ja-JP', 'ja'], ['en-US', 'en']]) {
         await p.selectOption('#lang-switch', 'en');
         await p.waitForFunction(() => document.documentElement.lang === 'en');
       }
+      await showAlerts(p, center.base);
+      assert.equal(await p.locator(`#alert-table tr[data-id="${ids.newdev}"] .rule-line`).textContent(), (lang === 'ja' ? '検知ルール: ' : 'Rule: ') + 'MAMORI new device on the network');
       await p.goto(center.base + `/#/alerts/${ids.intel}`);
       await p.locator('#alert-facts').waitFor();
       await ready(p);

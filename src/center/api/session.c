@@ -8,6 +8,7 @@
  * me object says "must_change_password" (api/account.c). */
 #include "center/api/api.h"
 #include "center/report.h"
+#include "center/vendor.h"
 #include "center/zone.h"
 
 #include <ctype.h>
@@ -90,8 +91,9 @@ json_t *mm_api_me_object(struct mm_request *req)
         req->who.kind == MM_AUTH_SESSION ? json_string(req->who.session.csrf) : json_null();
     /* The zone the web UI shows times in, as the mails and reports do. */
     const char *zone = mm_zone_name(mm_report_zone());
-    return json_pack("{s:o, s:o, s:o, s:s}", "user", mm_json_user(u), "tenant", tenant,
-                     "csrf_token", csrf, "timezone", zone);
+    /* Whom an SME calls in an emergency ([vendor], vendor.h), or null. */
+    return json_pack("{s:o, s:o, s:o, s:s, s:o}", "user", mm_json_user(u), "tenant", tenant,
+                     "csrf_token", csrf, "timezone", zone, "vendor", mm_vendor_json());
 }
 
 /* Checks the password of email. 0 and *u on success; MM_EAUTH for a wrong

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """The reports and incident titles in the reader's language, against the real
 mamori-center on 127.0.0.1 with a real SQLite file: the monthly advice is
-grouped by alert kind with its plain explanation and the counts of alerts and
-devices (no English signature in the Japanese report); the incident report
+grouped by alert kind with its plain explanation, the counts of alerts and
+devices and what the owner does about the kind (no English signature in the
+Japanese report); the incident report
 lists its alerts by their headline in the report's language and states the
 SLA lines as an owner reads them ("1 分未満（目標の 1 時間 30 分以内でした）",
 "まだ解決していません（目標の 2 日を過ぎています）"), targets in hours and days,
@@ -82,6 +83,15 @@ def monthly_checks(c, t, owner):
           "Possible risk: Unapproved devices, or outsiders connecting without permission." in
           advice_en, "en advice: %s" % advice_en)
     check("(1 alert, 1 device)" in advice_en, "en singular: %s" % advice_en)
+    # Each kind ends with what the owner does about it (explanations.json "todo").
+    check(nd["todo"]["ja"].startswith("新しくつながった機器がどこにあるか"), "todo: %r" % nd)
+    check("外部の人による不正な接続。→ していただきたいこと：新しくつながった機器がどこにあるか確かめ、"
+          "持ち主の分からない機器があれば担当の IT 会社に相談してください。\n" in advice_ja,
+          "ja todo: %s" % advice_ja)
+    check("without permission. → What to do: Find out where each new device is, and ask your IT "
+          "company about any device nobody recognises.\n" in advice_en, "en todo: %s" % advice_en)
+    check(advice_ja.count("→ していただきたいこと：") == 3 and
+          advice_en.count("→ What to do: ") == 3, "a step for each kind: %s" % advice_ja)
 
 
 def incident_checks(c, t, owner, analyst, admin):

@@ -48,8 +48,9 @@ function row(a, names, selectable) {
     selectable ? h('td', {}, check) : null,
     h('td', {}, severityBadge(a.severity)),
     h('th', { scope: 'row' }, h('a', { href: '#/alerts/' + a.id }, alertTitle(a)),
-      // The rule name is English-only: for the centre's analysts, not the SME.
-      api.isVendor() ? h('div', { class: 'muted small' }, a.signature || '') : null),
+      // The rule name is English-only: for the centre's analysts, not the SME;
+      // labelled, so it does not read as a second headline.
+      api.isVendor() && a.signature ? h('div', { class: 'muted small rule-line' }, t('alerts.rule'), ' ', h('span', { lang: 'en' }, a.signature)) : null),
     names ? h('td', {}, names.get(a.tenant_id) || '#' + a.tenant_id) : null,
     h('td', {}, a.device || a.src_ip || ''),
     h('td', { class: 'num' }, String(a.count ?? 1)),

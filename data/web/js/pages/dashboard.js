@@ -254,7 +254,8 @@ async function smeDashboard(main) {
       h('p', { class: 'summary-text', id: 'sme-summary' }, summary),
       silent.length ? h('p', { class: 'danger-text' }, t('dash.sme_silent')) : null,
       reach === 'off' ? smeMailOffNote() : reach === false ? noRecipientNote() : null,
-      h('p', {}, h('a', { class: 'button', href: '#/tickets/new' }, t('dash.consult')))),
+      h('p', {}, h('a', { class: 'button', href: '#/tickets/new' }, t('dash.consult'))),
+      vendorContact(me.vendor)),
     h('section', { 'aria-labelledby': 'sme-alerts-h' },
       h('h2', { id: 'sme-alerts-h' }, t('dash.your_alerts')),
       details.length === 0 ? h('p', { class: 'empty' }, t('dash.no_open_alerts')) :
@@ -281,6 +282,17 @@ async function smeDashboard(main) {
       h('p', { class: 'hint' }, t('dash.sensor_explain')),
       sensors.items.length ? h('div', { class: 'table-wrap', id: 'sme-sensors' }, sensorTable(sensors.items, null, true)) : h('p', { class: 'empty' }, t('dash.no_sensors'))),
   );
+}
+
+// Whom to call in an emergency (GET /me "vendor", the centre's [vendor]):
+// only the parts set; nothing when the centre names no vendor.
+function vendorContact(v) {
+  if (!v) return null;
+  const phone = v.phone ? h('a', { href: 'tel:' + v.phone.replace(/[^0-9+]/g, ''), id: 'vendor-phone' }, v.phone) : null;
+  return h('p', { class: 'vendor-contact', id: 'vendor-contact' }, t('dash.vendor_call'), ' ',
+    h('strong', {}, v.name || t('dash.vendor_default_name')),
+    phone ? [' ', t('dash.vendor_phone'), ' ', phone] : null,
+    v.hours ? [' ', t('dash.vendor_hours', { hours: v.hours })] : null);
 }
 
 // No contact: an emergency mail reaches no one at the company. The owner is
