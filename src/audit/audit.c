@@ -5,7 +5,7 @@
  * climbing above the root is refused (MM_ERANGE), and files are opened with
  * openat2(RESOLVE_IN_ROOT) so that symbolic links, absolute ones included,
  * resolve inside the root as they would on the audited machine (plain open
- * of the checked path on a kernel without openat2). Only regular files are
+ * of the checked path where openat2 is missing or blocked). Only regular files are
  * read, opened without waiting (a FIFO is refused, MM_ENOTREG, never
  * waited on). */
 #include "audit/audit.h"
@@ -181,7 +181,9 @@ static int open_in_root(const struct mm_audit_ctx *ctx, const char *path, int fl
         return -1;
     struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT};
     int fd = (int)syscall(SYS_openat2, dir, clean[1] ? clean + 1 : ".", &how, sizeof how);
-    if (fd < 0 && errno == ENOSYS) /* before Linux 5.6: the checked path as it is */
+    /* before Linux 5.6 (ENOSYS), or blocked by a container's seccomp filter
+     * (older Docker profiles answer EPERM): the checked path as it is */
+    if (fd < 0 && (errno == ENOSYS || errno == EPERM))
         fd = openat(dir, clean[1] ? clean + 1 : ".", flags | O_CLOEXEC);
     int e = errno;
     close(dir);
