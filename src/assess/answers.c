@@ -6,6 +6,7 @@
  * refused item so one error message names them all. */
 #include "assess/answers.h"
 #include "core/error.h"
+#include "core/fs-read.h"
 #include "core/fs.h"
 #include "core/str.h"
 
@@ -253,9 +254,11 @@ int mm_answers_load(const struct mm_answers_spec *spec, const char *path, unsign
     char *text = NULL;
     size_t len = 0;
     memset(issues, 0, sizeof *issues);
-    int r = mm_file_read(path, MM_ANSWERS_FILE_MAX, &text, &len);
+    int r = flags & MM_ANSWERS_REGULAR
+                ? mm_file_read_regular(path, MM_ANSWERS_FILE_MAX, &text, &len)
+                : mm_file_read(path, MM_ANSWERS_FILE_MAX, &text, &len);
     if (r == 0)
-        r = mm_answers_parse(spec, text, len, flags, answers, issues);
+        r = mm_answers_parse(spec, text, len, flags & ~MM_ANSWERS_REGULAR, answers, issues);
     free(text);
     return r;
 }

@@ -65,8 +65,12 @@ struct mm_answers_issues {
     bool too_many_keys;
 };
 
-/* mm_answers_parse flags (2u is answers.c's own, for a report's "items") */
+/* mm_answers_parse and mm_answers_load flags (2u is answers.c's own, for a
+ * report's "items") */
 #define MM_ANSWERS_PARTIAL 1u /* missing items are fine (saved progress) */
+/* mm_answers_load: a file the program found in a folder, read only when it
+ * is a regular file (MM_ENOTREG for a FIFO, never waited on) */
+#define MM_ANSWERS_REGULAR 4u
 
 /* Parses a whole answers document: {"answers": {...}}, else a report of
  * `mamori diagnose --format json` (its "items"). Returns 0, MM_EPARSE (bad

@@ -8,6 +8,7 @@
 #include "assess/diagnose.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/fs-read.h"
 #include "core/timefmt.h"
 
 #include <stdio.h>
@@ -36,7 +37,10 @@ static int read_file(const struct mm_diag_catalogue *cat, const char *path, cons
     json_t *doc = NULL;
     int r;
     mm_diag_answers_spec(cat, &spec);
-    if ((r = mm_file_read(path, MM_ANSWERS_FILE_MAX, &text, &len)) != 0 ||
+    /* a file found in a history folder: a regular file only (a FIFO there
+     * must not hang the command); a file named by the user may be a pipe */
+    if ((r = date[0] ? mm_file_read_regular(path, MM_ANSWERS_FILE_MAX, &text, &len)
+                     : mm_file_read(path, MM_ANSWERS_FILE_MAX, &text, &len)) != 0 ||
         (r = mm_answers_parse_doc(&spec, text, len, 0, answers, issues, &doc)) != 0 ||
         (r = mm_diag_evaluate(cat, answers, res)) != 0)
         goto out;

@@ -83,17 +83,29 @@ int mm__audit_evidence(struct mm_audit_result *res, const char *key, ...);
 /* Sets status and message; returns 0 for `return mm__audit_set(...)`. */
 int mm__audit_set(struct mm_audit_result *res, enum mm_audit_status s, const char *message);
 
-/* Builds root + path into out. MM_ETOOBIG when it does not fit. */
+/* path made absolute with "." and ".." resolved by their letters and
+ * repeated slashes dropped ("/etc/ssh/../x" -> "/etc/x"); MM_ERANGE when it
+ * climbs above "/", MM_ETOOBIG when it does not fit. */
+int mm__audit_clean(const char *path, char *out, size_t outlen);
+/* Builds root + path (cleaned as above) into out: MM_ERANGE for a path above
+ * the root, MM_ETOOBIG when it does not fit. Only for naming a file: the
+ * helpers below open files with links resolved inside the root. */
 int mm__audit_path(const struct mm_audit_ctx *ctx, const char *path, char *out, size_t outlen);
-/* stat() (following symlinks); 0, MM_ENOENT (also through a file), MM_EPERM, MM_ENOMEM
- * or MM_EIO. */
+/* stat() (following symlinks inside the root); 0, MM_ENOENT (also through a
+ * file), MM_EPERM, MM_ERANGE (above the root), MM_ENOMEM or MM_EIO. */
 int mm__audit_stat(const struct mm_audit_ctx *ctx, const char *path, struct stat *st);
 bool mm__audit_exists(const struct mm_audit_ctx *ctx, const char *path);
 /* lstat(): true when path exists, even as a dangling or absolute symlink. */
 bool mm__audit_lexists(const struct mm_audit_ctx *ctx, const char *path);
-/* Reads a whole text file of at most max bytes (see mm_file_read). */
+/* Reads a whole regular file of at most max bytes (NUL-terminated; free()
+ * it): MM_ENOTREG for a FIFO, device or socket (opened without waiting,
+ * never read), MM_EISDIR, MM_ERANGE above the root, MM_ETOOBIG, or the
+ * errors of mm__audit_stat. */
 int mm__audit_read(const struct mm_audit_ctx *ctx, const char *path, size_t max, char **out,
                    size_t *len);
+/* The evidence key ("%s" takes the path) saying why mm__audit_read failed
+ * with r: permission_denied, not_regular, outside_root or unreadable. */
+const char *mm__audit_read_error_key(int r);
 /* The names in a directory (no "." or ".."), sorted bytewise, at most max
  * of them (MM_ELIMIT past that). Free with mm__audit_free_names. */
 int mm__audit_list(const struct mm_audit_ctx *ctx, const char *dir, size_t max, char ***names,

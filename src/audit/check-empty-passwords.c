@@ -19,11 +19,8 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
     if (r == MM_ENOMEM)
         return r;
     if (r != 0) {
-        r = mm__audit_evidence(res,
-                               r == MM_EPERM    ? "evidence.permission_denied"
-                               : r == MM_ENOENT ? "evidence.missing"
-                                                : "evidence.unreadable",
-                               "/etc/shadow");
+        r = mm__audit_evidence(
+            res, r == MM_ENOENT ? "evidence.missing" : mm__audit_read_error_key(r), "/etc/shadow");
         return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "not_readable");
     }
     const char *p = text;

@@ -4,7 +4,10 @@
  * fails when a share (any section but [global] and [printers]) has
  * "guest ok" / "public" = yes, itself or inherited from [global]; the
  * evidence says whether such a share is also writable. No smb.conf passes:
- * no share to open. Samba "include" lines are not followed. */
+ * no share to open. Shares this file does not hold are not read: where
+ * there may be some (an "include" or "config file" line, the registry
+ * configuration, usershares open to guests), a result that would pass is
+ * unknown instead, with the line that says so. */
 #include "audit/audit.h"
 #include "core/error.h"
 #include "core/str.h"
@@ -25,6 +28,9 @@ struct share {
 
 struct smb {
     int global_guest, global_writable;
+    long usershare_max;   /* "usershare max shares" (0: off, Samba's default) */
+    int usershare_guests; /* "usershare allow guests" (-1 not set: no) */
+    char elsewhere[512];  /* the first line pointing at shares held elsewhere */
     struct share shares[SMB_SHARES_MAX];
     size_t n;
 };
@@ -61,12 +67,31 @@ static struct share *share_for(struct smb *s, const char *section)
     return sh;
 }
 
+/* Notes settings that put shares outside this file; true when key was one. */
+static bool elsewhere(struct smb *s, const char *k, const char *key, const char *value)
+{
+    bool other = !strcmp(k, "include") || !strcmp(k, "configfile") ||
+                 (!strcmp(k, "configbackend") && !strcasecmp(value, "registry")) ||
+                 (!strcmp(k, "registryshares") && samba_bool(value) == 1);
+    if (!strcmp(k, "usersharemaxshares"))
+        s->usershare_max = strtol(value, NULL, 10);
+    else if (!strcmp(k, "usershareallowguests"))
+        s->usershare_guests = samba_bool(value);
+    else if (!other)
+        return false;
+    if (other && !s->elsewhere[0])
+        snprintf(s->elsewhere, sizeof s->elsewhere, "%.200s = %.300s", key, value);
+    return true;
+}
+
 static int on_entry(const char *section, const char *key, const char *value, void *arg)
 {
     struct smb *s = arg;
     char k[64];
     int *guest, *writable;
     squeeze(key, k, sizeof k);
+    if (elsewhere(s, k, key, value))
+        return 0;
     if (strcasecmp(section, "global") == 0) {
         guest = &s->global_guest;
         writable = &s->global_writable;
@@ -106,10 +131,18 @@ static int report(const struct smb *s, struct mm_audit_result *res)
     }
     if (r == 0 && open_shares == 0)
         r = mm__audit_evidence(res, "evidence.samba_no_guest", "/etc/samba/smb.conf", s->n);
-    if (r != 0)
-        return r;
-    return open_shares ? mm__audit_set(res, MM_AUDIT_FAIL, "guest_share")
-                       : mm__audit_set(res, MM_AUDIT_PASS, "no_guest");
+    if (r != 0 || open_shares)
+        return r ? r : mm__audit_set(res, MM_AUDIT_FAIL, "guest_share");
+    /* none open here: but shares held elsewhere were not read */
+    if (s->elsewhere[0])
+        r = mm__audit_evidence(res, "evidence.samba_elsewhere", "/etc/samba/smb.conf",
+                               s->elsewhere);
+    else if (s->usershare_max > 0 && s->usershare_guests == 1)
+        r = mm__audit_evidence(res, "evidence.samba_usershares", "/etc/samba/smb.conf",
+                               s->usershare_max);
+    else
+        return mm__audit_set(res, MM_AUDIT_PASS, "no_guest");
+    return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "shares_elsewhere");
 }
 
 static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
@@ -124,7 +157,7 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
         return r ? r : mm__audit_set(res, MM_AUDIT_PASS, "not_installed");
     }
     if (r != 0) {
-        r = mm__audit_evidence(res, "evidence.unreadable", "/etc/samba/smb.conf");
+        r = mm__audit_evidence(res, mm__audit_read_error_key(r), "/etc/samba/smb.conf");
         return r ? r : mm__audit_set(res, MM_AUDIT_UNKNOWN, "not_readable");
     }
     struct smb *s = calloc(1, sizeof *s);
@@ -132,7 +165,7 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
         free(text);
         return MM_ENOMEM;
     }
-    s->global_guest = s->global_writable = -1;
+    s->global_guest = s->global_writable = s->usershare_guests = -1;
     r = mm__audit_ini_each(text, on_entry, s);
     free(text);
     if (r == 0)

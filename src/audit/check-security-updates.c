@@ -216,7 +216,7 @@ static int read_lists(const struct mm_audit_ctx *ctx, struct scan *s, struct mm_
         snprintf(path, sizeof path, APT_LISTS "/%s", names[i]);
         r = mm__audit_read(ctx, path, LIST_MAX, &text, &len);
         if (r != 0) {
-            r = r == MM_ENOMEM ? r : mm__audit_evidence(res, "evidence.unreadable", path);
+            r = r == MM_ENOMEM ? r : mm__audit_evidence(res, mm__audit_read_error_key(r), path);
             continue;
         }
         s->lists++;

@@ -5,7 +5,8 @@
  * yes (OpenSSH's default when unset), or when keyboard-interactive login
  * (KbdInteractiveAuthentication, formerly ChallengeResponseAuthentication,
  * default yes) is on together with UsePAM, which asks for the password too.
- * No SSH server installed passes: nothing to log in to. */
+ * No SSH server installed passes: nothing to log in to. A Match block that
+ * turns one of them back on for some connections makes a pass unknown. */
 #include "audit/audit-sshd.h"
 #include "core/error.h"
 
@@ -27,12 +28,14 @@ static bool is_yes(const struct mm__sshd_setting *s, bool dflt)
 
 static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
 {
-    struct mm__sshd_setting s[NSETTINGS] = {{.keyword = "PasswordAuthentication"},
-                                            {.keyword = "KbdInteractiveAuthentication"},
-                                            {.keyword = "ChallengeResponseAuthentication"},
-                                            {.keyword = "UsePAM"}};
-    bool match, decided;
-    int r = mm__sshd_begin(ctx, res, s, NSETTINGS, &match, &decided);
+    struct mm__sshd_setting s[NSETTINGS] = {
+        {.keyword = "PasswordAuthentication", .weak = "yes"},
+        {.keyword = "KbdInteractiveAuthentication", .weak = "yes"},
+        {.keyword = "ChallengeResponseAuthentication", .weak = "yes"},
+        {.keyword = "UsePAM"}};
+    struct mm__sshd_info info;
+    bool decided;
+    int r = mm__sshd_begin(ctx, res, s, NSETTINGS, &info, &decided);
     if (r != 0 || decided)
         return r;
     /* the older name counts when the newer one is absent */
@@ -46,7 +49,7 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
         r = note(res, kbd, "yes");
     if (r == 0)
         r = note(res, &s[USEPAM], "no");
-    if (r == 0 && match)
+    if (r == 0 && info.saw_match)
         r = mm__audit_evidence(res, "evidence.sshd_match");
     if (r != 0)
         return r;
@@ -54,7 +57,12 @@ static int run(const struct mm_audit_ctx *ctx, struct mm_audit_result *res)
         return mm__audit_set(res, MM_AUDIT_FAIL, "password");
     if (pam_prompt)
         return mm__audit_set(res, MM_AUDIT_FAIL, "keyboard_interactive");
-    return mm__audit_set(res, MM_AUDIT_PASS, "keys_only");
+    mm__audit_set(res, MM_AUDIT_PASS, "keys_only");
+    /* a Match block turning password or (with PAM) keyboard-interactive login back on */
+    r = mm__sshd_match_end(res, &s[PASSWORD], 1);
+    if (r == 0 && is_yes(&s[USEPAM], false))
+        r = mm__sshd_match_end(res, &s[KBD], 2);
+    return r;
 }
 
 const struct mm_check mm_check_ssh_password_auth = {

@@ -74,7 +74,7 @@ static int judge_file(const struct mm_audit_ctx *ctx, const char *name, struct m
         return r;
     if (r != 0) {
         t->unreadable++;
-        return mm__audit_evidence(res, "evidence.unreadable", path);
+        return mm__audit_evidence(res, mm__audit_read_error_key(r), path);
     }
     struct conn c = {0};
     r = mm__audit_ini_each(text, on_entry, &c);

@@ -184,14 +184,15 @@ static int diagnosis_file(const struct mm_cli *cli, const char *path, char **fil
  * diagnose, the reader `mamori diagnose --answers` uses; unanswered items
  * are fine). Returns 0 or an MM_E* code (*issues filled for MM_EPARSE and
  * MM_EINVAL); no message. */
-static int load_answers(const char *path, enum mm_answer *answers, struct mm_answers_issues *issues)
+static int load_answers(const char *path, unsigned flags, enum mm_answer *answers,
+                        struct mm_answers_issues *issues)
 {
     struct mm_diag_catalogue *cat = NULL;
     struct mm_answers_spec spec;
     int r = mm_diag_catalogue_load(&cat);
     if (r == 0) {
         mm_diag_answers_spec(cat, &spec);
-        r = mm_answers_load(&spec, path, MM_ANSWERS_PARTIAL, answers, issues);
+        r = mm_answers_load(&spec, path, MM_ANSWERS_PARTIAL | flags, answers, issues);
     }
     mm_diag_catalogue_free(cat);
     return r;
@@ -199,10 +200,11 @@ static int load_answers(const char *path, enum mm_answer *answers, struct mm_ans
 
 /* The diagnosis given with --diagnosis. Returns -1 when read, else the exit
  * code after the message. */
-static int read_diagnosis(const struct mm_cli *cli, const char *path, enum mm_answer *answers)
+static int read_diagnosis(const struct mm_cli *cli, const char *path, bool found,
+                          enum mm_answer *answers)
 {
     struct mm_answers_issues issues;
-    int r = load_answers(path, answers, &issues);
+    int r = load_answers(path, found ? MM_ANSWERS_REGULAR : 0, answers, &issues);
     if (r == 0)
         return -1;
     if (r == MM_EPARSE || r == MM_EINVAL) { /* every problem, one per line */
@@ -232,7 +234,7 @@ static void read_kept_diagnosis(const struct mm_cli *cli, enum mm_answer *answer
     /* the folder's newest, as mm_diag_resolve takes a folder; a missing
      * folder is nothing kept, not a file to read */
     int r = dir ? mm_diag_history_latest(dir, file, date) : MM_ENOENT;
-    if (r == 0 && (r = load_answers(*file, answers, &issues)) == 0) {
+    if (r == 0 && (r = load_answers(*file, MM_ANSWERS_REGULAR, answers, &issues)) == 0) {
         mm_cmd_say(cli, "audit", DIAG_TR("diagnosis.using"), *file, date, NULL);
     } else if (r != MM_ENOENT || *file) {
         mm_cmd_diagnosis_unusable(cli, "audit", *file ? *file : dir, r);
@@ -258,7 +260,8 @@ int cmd_audit(const struct mm_cli *cli, int argc, char **argv)
     char *diagnosis = NULL;
     if (a.diagnosis && (rc = diagnosis_file(cli, a.diagnosis, &diagnosis)) >= 0)
         return rc;
-    if (a.diagnosis && (rc = read_diagnosis(cli, diagnosis, answers)) >= 0)
+    if (a.diagnosis &&
+        (rc = read_diagnosis(cli, diagnosis, strcmp(diagnosis, a.diagnosis) != 0, answers)) >= 0)
         goto out;
     if (!a.diagnosis && !a.no_diagnosis)
         read_kept_diagnosis(cli, answers, &diagnosis);

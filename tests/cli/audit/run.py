@@ -263,6 +263,18 @@ def test_kept_diagnosis():
     check(rc == 1 and "自社診断の回答との食い違い" not in out.decode() and
           err.startswith("mamori audit: 保存してある自社診断の結果 %s を読めないため" % bad),
           "damaged kept, ja: %d %r" % (rc, err))
+    # a FIFO as the newest kept result is refused at once (it used to wait
+    # for a writer forever; clirun's timeout fails a regression): said, not used
+    os.unlink(bad)
+    os.mkfifo(bad)
+    rc, out, err = run(["audit", "--root", "laptop", "--format", "json"])
+    check(rc == 0 and json.loads(out)["diagnosis"] is None and
+          err.startswith("mamori audit: the self-diagnosis kept in %s cannot be read" % bad) and
+          "not an ordinary file" in err, "FIFO kept: %d %r" % (rc, err))
+    rc, out, err = run(["--lang", "ja", "audit", "--root", "laptop", "--diagnosis", kept])
+    check(rc == 4 and out == b"" and "パイプや装置などで、普通のファイルではないため" in err,
+          "FIFO in --diagnosis DIR, ja: %d %r" % (rc, err))
+    os.unlink(bad)
     # none kept: as before, the audit alone and nothing said
     shutil.rmtree(os.path.join(SUITE.home, ".local"))
     shutil.rmtree(xdg)

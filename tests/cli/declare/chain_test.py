@@ -154,6 +154,18 @@ def history_checks(binary, tmp, demo):
     run(binary, ["declare", "--org", "守り商店", "--rules", p("rules.json"), "--diagnosis",
                  p("big"), "--policy", p("policy/policy.json")], tmp, 3)
 
+    # A FIFO as the newest result in the folder is refused at once, never
+    # waited on (a regression hangs until run()'s timeout fails it).
+    os.makedirs(p("fifo"))
+    os.mkfifo(p("fifo/diagnose-2026-03-02.json"))
+    out, err = run(binary, ["--lang", "en", "declare", "--org", "守り商店", "--rules",
+                            p("rules.json"), "--diagnosis", p("fifo"), "--policy",
+                            p("policy/policy.json")], tmp, 4, stderr=True)
+    assert out == "" and "not an ordinary file" in err, err
+    out, err = run(binary, ["--lang", "en", "diagnose", "--answers", p("answers.json"),
+                            "--history", p("fifo")], tmp, 4, stderr=True)
+    assert "not an ordinary file" in err, err
+
 
 def padded(path, doc, size):
     """Writes doc as valid JSON padded with spaces to size bytes."""

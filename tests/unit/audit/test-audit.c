@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,18 @@ static void test_helpers(void **state)
     assert_int_equal(mm__audit_path(&c, "/etc/shadow", p, sizeof p), 0);
     assert_string_equal(p, "/etc/shadow");
     assert_int_equal(mm__audit_path(&c, "/etc/shadow", p, 5), MM_ETOOBIG);
+    /* ".." is resolved by its letters; above the root is refused */
+    assert_int_equal(mm__audit_clean("/etc/ssh/../x//./y/", p, sizeof p), 0);
+    assert_string_equal(p, "/etc/x/y");
+    assert_int_equal(mm__audit_clean("etc/..", p, sizeof p), 0);
+    assert_string_equal(p, "/");
+    assert_int_equal(mm__audit_clean("/etc/../../x", p, sizeof p), MM_ERANGE);
+    assert_int_equal(mm__audit_clean("/..", p, sizeof p), MM_ERANGE);
+    c.root = "/tmp/x";
+    assert_int_equal(mm__audit_path(&c, "/etc/ssh/../../../y", p, sizeof p), MM_ERANGE);
+    assert_int_equal(mm__audit_path(&c, "/", p, sizeof p), 0);
+    assert_string_equal(p, "/tmp/x");
+    c.root = "/";
     assert_int_equal(mm__audit_age_days(&c, NOW - 3 * DAY - 5), 3);
     assert_int_equal(mm__audit_age_days(&c, NOW + DAY), 0);
     char d[11];
@@ -434,12 +447,120 @@ static void test_ssh_password_auth(void **state)
     /* keyboard-interactive (default yes) with PAM still asks for a password */
     put_file("/etc/ssh/sshd_config", "passwordauthentication=no\nUsePAM yes\n");
     expect("ssh-password-auth", MM_AUDIT_FAIL, "keyboard_interactive");
+    /* a Match block that turns password login back on for some users: the
+     * files cannot say whether anyone matches, so no pass (unknown) */
     put_file("/etc/ssh/sshd_config", "PasswordAuthentication no\n"
                                      "ChallengeResponseAuthentication no\nUsePAM yes\n"
                                      "Match User backup\n  PasswordAuthentication yes\n");
-    ev = expect("ssh-password-auth", MM_AUDIT_PASS, "keys_only");
+    ev = expect("ssh-password-auth", MM_AUDIT_UNKNOWN, "match_weaker");
     assert_contains(ev, "Match blocks present");
+    assert_contains(ev,
+                    "Match block (conditional): /etc/ssh/sshd_config: PasswordAuthentication yes");
     assert_contains(evidence_ja, "Match ブロックがあります");
+    assert_contains(
+        evidence_ja,
+        "Match ブロック（条件付きの設定）: /etc/ssh/sshd_config: PasswordAuthentication yes");
+    /* a Match block that only tightens passes */
+    put_file("/etc/ssh/sshd_config", "PasswordAuthentication no\n"
+                                     "ChallengeResponseAuthentication no\nUsePAM yes\n"
+                                     "Match Address 10.0.0.0/8\n  PasswordAuthentication no\n");
+    expect("ssh-password-auth", MM_AUDIT_PASS, "keys_only");
+    /* keyboard-interactive in a Match block (with PAM), from an included file
+     * that inherits the block */
+    put_file("/etc/ssh/sshd_config", "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+                                     "UsePAM yes\nMatch Group staff\n"
+                                     "  Include /etc/ssh/staff.conf\n");
+    put_file("/etc/ssh/staff.conf", "KbdInteractiveAuthentication yes\n");
+    ev = expect("ssh-password-auth", MM_AUDIT_UNKNOWN, "match_weaker");
+    assert_contains(ev, "/etc/ssh/staff.conf: KbdInteractiveAuthentication yes");
+    /* a global failure stays a failure */
+    put_file("/etc/ssh/sshd_config", "PasswordAuthentication yes\n"
+                                     "Match User bob\n  PasswordAuthentication yes\n");
+    expect("ssh-password-auth", MM_AUDIT_FAIL, "password");
+}
+
+/* Files outside the root are not read, absolute links resolve inside it,
+ * and a FIFO never blocks a check. */
+static void on_alarm(int sig)
+{
+    (void)sig;
+    static const char msg[] = "test-audit: a check waited on a FIFO\n";
+    (void)!write(2, msg, sizeof msg - 1);
+    _exit(1);
+}
+
+static void test_inside_root(void **state)
+{
+    (void)state;
+    char outside[512], conf[1024], fifo[1024];
+    /* a sibling of the root: <root>-outside/secret.conf says "no" */
+    snprintf(outside, sizeof outside, "%s-outside", root);
+    assert_int_equal(mm_mkdir_p(outside, 0755), 0);
+    snprintf(conf, sizeof conf, "%s/secret.conf", outside);
+    FILE *f = fopen(conf, "w");
+    assert_non_null(f);
+    fputs("PasswordAuthentication no\nKbdInteractiveAuthentication no\n", f);
+    fclose(f);
+    snprintf(conf, sizeof conf, "Include ../../../%s/secret.conf\n", strrchr(outside, '/') + 1);
+    put_file("/etc/ssh/sshd_config", conf);
+    const char *ev = expect("ssh-password-auth", MM_AUDIT_UNKNOWN, "include_refused");
+    assert_contains(ev, "/secret.conf: points outside the audited root (--root), not read");
+    assert_contains(evidence_ja, "の外を指しているため、読みませんでした");
+    expect("ssh-root-login", MM_AUDIT_UNKNOWN, "include_refused");
+    /* the same with a pattern: the folder listed is above the root */
+    snprintf(conf, sizeof conf, "Include ../../../%s/*.conf\n", strrchr(outside, '/') + 1);
+    put_file("/etc/ssh/sshd_config", conf);
+    expect("ssh-password-auth", MM_AUDIT_UNKNOWN, "include_refused");
+    snprintf(conf, sizeof conf, "%s/secret.conf", outside);
+    unlink(conf);
+    rmdir(outside);
+    /* ".." that stays inside is fine */
+    put_file("/etc/ssh/sshd_config", "Include ../ssh/sshd_config.d/*.conf\n");
+    put_file("/etc/ssh/sshd_config.d/keys.conf", "PasswordAuthentication no\n"
+                                                 "KbdInteractiveAuthentication no\n");
+    expect("ssh-password-auth", MM_AUDIT_PASS, "keys_only");
+    /* an absolute link resolves inside the root, as on the audited machine */
+    remove_file("/etc/ssh/sshd_config");
+    put_link("/etc/ssh/sshd_config", "/etc/ssh/sshd_config.d/keys.conf");
+    ev = expect("ssh-password-auth", MM_AUDIT_PASS, "keys_only");
+    assert_contains(ev, "/etc/ssh/sshd_config: PasswordAuthentication no");
+
+    /* FIFOs: refused at once, said so; a regression hangs, so the alarm fails it */
+    signal(SIGALRM, on_alarm);
+    alarm(20);
+    full_path("/etc/shadow", fifo, sizeof fifo);
+    make_dir("/etc");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    ev = expect("empty-passwords", MM_AUDIT_UNKNOWN, "not_readable");
+    assert_contains(ev,
+                    "/etc/shadow: not an ordinary file (a pipe, a device or a socket), not read");
+    assert_contains(evidence_ja, "/etc/shadow: 普通のファイルではない（パイプや装置など）");
+    remove_file("/etc/ssh/sshd_config");
+    put_file("/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\n");
+    full_path("/etc/ssh/sshd_config.d/fifo.conf", fifo, sizeof fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    ev = expect("ssh-password-auth", MM_AUDIT_UNKNOWN, "include_refused");
+    assert_contains(ev, "/etc/ssh/sshd_config.d/fifo.conf: not an ordinary file");
+    full_path("/etc/samba/smb.conf", fifo, sizeof fifo);
+    make_dir("/etc/samba");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    expect("samba-guest", MM_AUDIT_UNKNOWN, "not_readable");
+    /* every check over a tree of FIFOs ends */
+    static const char *const fifos[] = {
+        "/etc/ufw/ufw.conf",    "/etc/nftables.conf", "/var/lib/dpkg/status",
+        "/proc/self/mountinfo", "/etc/apt/apt.conf",  "/etc/NetworkManager/system-connections/x"};
+    for (size_t i = 0; i < sizeof fifos / sizeof fifos[0]; i++) {
+        char dir[1024];
+        full_path(fifos[i], fifo, sizeof fifo);
+        snprintf(dir, sizeof dir, "%s", fifo);
+        *strrchr(dir, '/') = '\0';
+        assert_int_equal(mm_mkdir_p(dir, 0755), 0);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+    }
+    struct mm_audit_report rep;
+    assert_int_equal(mm_audit_report_run(&ctx, NULL, 0, &rep), 0);
+    mm_audit_report_free(&rep);
+    alarm(0);
 }
 
 static void test_ssh_root_login(void **state)
@@ -457,6 +578,13 @@ static void test_ssh_root_login(void **state)
     assert_contains(ev, "/etc/ssh/sshd_config: PermitRootLogin   yes  # old habit");
     assert_contains(evidence_ja, "/etc/ssh/sshd_config: PermitRootLogin   yes  # old habit");
     put_file("/etc/ssh/sshd_config", "PermitRootLogin prohibit-password\nPermitRootLogin yes\n");
+    expect("ssh-root-login", MM_AUDIT_PASS, "root_protected");
+    /* a Match block letting root in with a password: unknown, not a pass */
+    put_file("/etc/ssh/sshd_config", "PermitRootLogin no\nMatch Address 192.168.1.0/24\n"
+                                     "  PermitRootLogin yes\n");
+    ev = expect("ssh-root-login", MM_AUDIT_UNKNOWN, "match_weaker");
+    assert_contains(ev, "Match block (conditional): /etc/ssh/sshd_config: PermitRootLogin yes");
+    put_file("/etc/ssh/sshd_config", "Match User admin\n  PermitRootLogin no\n");
     expect("ssh-root-login", MM_AUDIT_PASS, "root_protected");
 }
 
@@ -546,6 +674,28 @@ static void test_samba_guest(void **state)
     snprintf(want, sizeof want, "[%s] guest ok = yes, writable", name);
     assert_contains(ev, want);
     assert_null(strstr(ev, "read only"));
+    /* shares held elsewhere are not read: no pass on this file alone */
+    put_file("/etc/samba/smb.conf", "[global]\n   include = /etc/samba/shares.conf\n"
+                                    "[office]\n   path = /srv/office\n");
+    put_file("/etc/samba/shares.conf", "[open]\n   path = /srv\n   guest ok = yes\n");
+    ev = expect("samba-guest", MM_AUDIT_UNKNOWN, "shares_elsewhere");
+    assert_contains(ev, "/etc/samba/smb.conf: include = /etc/samba/shares.conf (shares defined "
+                        "there were not read)");
+    assert_contains(evidence_ja, "/etc/samba/smb.conf: include = /etc/samba/shares.conf（ここで");
+    put_file("/etc/samba/smb.conf", "[global]\n   config backend = registry\n");
+    ev = expect("samba-guest", MM_AUDIT_UNKNOWN, "shares_elsewhere");
+    assert_contains(ev, "config backend = registry");
+    put_file("/etc/samba/smb.conf", "[global]\n   usershare max shares = 100\n"
+                                    "   usershare allow guests = yes\n");
+    ev = expect("samba-guest", MM_AUDIT_UNKNOWN, "shares_elsewhere");
+    assert_contains(ev, "up to 100 shares of their own");
+    /* usershares that cannot be open to guests (Samba's default) are fine */
+    put_file("/etc/samba/smb.conf", "[global]\n   usershare max shares = 100\n");
+    expect("samba-guest", MM_AUDIT_PASS, "no_guest");
+    /* a guest share here fails whatever else there is */
+    put_file("/etc/samba/smb.conf", "[global]\n include = /etc/samba/x.conf\n"
+                                    "[pub]\n guest ok = yes\n");
+    expect("samba-guest", MM_AUDIT_FAIL, "guest_share");
 }
 
 static void test_wifi_security(void **state)
@@ -720,6 +870,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wifi_security, fresh_root, cleanup_root),
         cmocka_unit_test_setup_teardown(test_screen_lock, fresh_root, cleanup_root),
         cmocka_unit_test_setup_teardown(test_disk_encryption, fresh_root, cleanup_root),
+        cmocka_unit_test_setup_teardown(test_inside_root, fresh_root, cleanup_root),
         cmocka_unit_test_setup_teardown(test_report_and_diagnosis, fresh_root, cleanup_root),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);

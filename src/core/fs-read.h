@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Reading files a program found by itself (in a folder it scans, under an
+ * audit root): only regular files, opened without waiting, so a FIFO or a
+ * device put where a file was expected is refused instead of hanging the
+ * reader or feeding it without end. */
+#ifndef MM_CORE_FS_READ_H
+#define MM_CORE_FS_READ_H
+
+#include <stddef.h>
+
+/* Reads all of fd (opened for reading) into a new NUL-terminated buffer
+ * (free() it) of at most max bytes: 0, MM_ENOTREG when fd is not a regular
+ * file (nothing read), MM_EISDIR, MM_ETOOBIG, MM_ENOMEM or a read error. */
+int mm_fd_read_regular(int fd, size_t max, char **out, size_t *len);
+
+/* Opens path with O_NONBLOCK (a FIFO does not wait for a writer) and reads
+ * it as mm_fd_read_regular does; open's errors as mm_error_from_errno. */
+int mm_file_read_regular(const char *path, size_t max, char **out, size_t *len);
+
+#endif
