@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * `mamori` entry point: picks the language, finds the subcommand in the
  * commands.def table and runs it (a dated one only when MAMORI_DATE, if
- * set, is a date). */
+ * set, is a date), then makes sure standard output took what it printed. */
 #include "cli/cli.h"
+#include "cli/cmd-common.h"
 #include "core/i18n.h"
 #include "core/msg.h"
 #include "core/timefmt.h"
@@ -99,7 +100,10 @@ static bool asks_help(int argc, char **argv)
 static int run_command(const struct mm_cli *cli, const struct command *c, int argc, char **argv)
 {
     int r = c->dated && !asks_help(argc, argv) ? check_pinned_date(cli) : MM_EXIT_OK;
-    return r != MM_EXIT_OK ? r : c->fn(cli, argc, argv);
+    if (r != MM_EXIT_OK)
+        return r;
+    /* a result not taken by standard output (a full disk, a closed pipe) is a failure */
+    return mm_cmd_finish_stdout(cli, c->name, c->fn(cli, argc, argv));
 }
 
 int main(int argc, char **argv)

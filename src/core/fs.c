@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns file reading and crash-safe file writing. */
+ * Owns file reading and crash-safe file writing: atomic replace, a write to
+ * a path a person named (a device, FIFO or link is written through, not
+ * replaced), and claim-once records with a fallback for file systems
+ * without hard links (FAT, exFAT). */
 #include "core/fs.h"
 #include "core/buf.h"
 #include "core/error.h"
@@ -119,7 +122,9 @@ int mm_fsync_parent(const char *path)
     free(copy);
     if (fd < 0)
         return mm_error_from_errno(errno);
-    int r = fsync(fd) == 0 ? 0 : mm_error_from_errno(errno);
+    /* EINVAL, ENOSYS: the file system has no fsync for a directory (procfs,
+     * some FUSE and network ones); the rename is done, nothing more to make sure of */
+    int r = fsync(fd) == 0 || errno == EINVAL || errno == ENOSYS ? 0 : mm_error_from_errno(errno);
     close(fd);
     return r;
 }
@@ -161,15 +166,29 @@ static int open_temp_beside(const char *path, mode_t mode, struct mm_buf *tmp)
     return MM_EEXIST;
 }
 
-/* Writes data to a new temporary file beside path and fsyncs it; returns the
- * temporary name in tmp. */
-static int write_temp(const char *path, const void *data, size_t len, mode_t mode,
-                      struct mm_buf *tmp)
+/* Gives fd the owner, group and mode of the file like was (best effort for
+ * the owner and group: only root may give a file away, a group only one of
+ * the caller's); the mode after, as chown may clear set-id bits. */
+static int take_owner_and_mode(int fd, const struct stat *like)
 {
-    int fd = open_temp_beside(path, mode, tmp);
+    if (fchown(fd, like->st_uid, like->st_gid) != 0 && fchown(fd, (uid_t)-1, like->st_gid) != 0) {
+        /* another's group: the file keeps the caller's */
+    }
+    return fchmod(fd, like->st_mode & 07777) == 0 ? 0 : mm_error_from_errno(errno);
+}
+
+/* Writes data to a new temporary file beside path and fsyncs it; returns the
+ * temporary name in tmp. With like (the file to be replaced), it is made
+ * 0600 and given like's owner, group and mode before any data is in it. */
+static int write_temp_like(const char *path, const void *data, size_t len, mode_t mode,
+                           const struct stat *like, struct mm_buf *tmp)
+{
+    int fd = open_temp_beside(path, like ? 0600 : mode, tmp);
     if (fd < 0)
         return fd;
-    int r = write_all(fd, data, len);
+    int r = like ? take_owner_and_mode(fd, like) : 0;
+    if (r == 0)
+        r = write_all(fd, data, len);
     /* a full disk may show only at fsync or close (delayed allocation, NFS) */
     if (r == 0 && fsync(fd) != 0)
         r = mm_error_from_errno(errno);
@@ -180,10 +199,19 @@ static int write_temp(const char *path, const void *data, size_t len, mode_t mod
     return r;
 }
 
-int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mode_t mode)
+static int write_temp(const char *path, const void *data, size_t len, mode_t mode,
+                      struct mm_buf *tmp)
+{
+    return write_temp_like(path, data, len, mode, NULL, tmp);
+}
+
+/* The atomic replace of path, the temporary file made like the file it
+ * replaces when like is not NULL. */
+static int replace_like(const char *path, const void *data, size_t len, mode_t mode,
+                        const struct stat *like)
 {
     struct mm_buf tmp = MM_BUF_INIT;
-    int r = write_temp(path, data, len, mode, &tmp);
+    int r = write_temp_like(path, data, len, mode, like, &tmp);
     if (r == 0 && rename(tmp.data, path) != 0) {
         r = mm_error_from_errno(errno);
         unlink(tmp.data);
@@ -194,21 +222,103 @@ int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mo
     return r;
 }
 
+int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mode_t mode)
+{
+    return replace_like(path, data, len, mode, NULL);
+}
+
+/* Writes data into what is open at path (a device, a FIFO, a socket's
+ * /proc name): no temporary file, no truncation, no rename. A FIFO's open
+ * waits for its reader as the shell's would. */
+static int write_through(const char *path, const void *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return mm_error_from_errno(errno);
+    int r = write_all(fd, data, len);
+    if (close(fd) != 0 && r == 0 && errno != EINTR)
+        r = mm_error_from_errno(errno);
+    return r;
+}
+
+int mm_file_write_output(const char *path, const void *data, size_t len, mode_t mode)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) /* nothing there (or a dangling link): a new file */
+        return replace_like(path, data, len, mode, NULL);
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return write_through(path, data, len);
+    if (S_ISDIR(st.st_mode))
+        return mm_file_write_atomic_mode(path, data, len, mode); /* its own error */
+    /* a regular file, maybe through links: replaced where it is, as it was */
+    char *real = realpath(path, NULL);
+    if (!real)
+        return mm_error_from_errno(errno);
+    int r = replace_like(real, data, len, mode, &st);
+    free(real);
+    return r;
+}
+
 int mm_file_write_atomic(const char *path, const void *data, size_t len)
 {
     return mm_file_write_atomic_mode(path, data, len, 0666);
+}
+
+/* Whether a link() or renameat2() that failed with err is not had on this
+ * file system (FAT and exFAT have no hard links: EPERM), so the next way is
+ * to be tried. */
+static bool not_supported(int err)
+{
+    return err == EPERM || err == EOPNOTSUPP || err == ENOSYS || err == EINVAL;
+}
+
+int mm__file_create_excl(const char *path, const void *data, size_t len, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0)
+        return mm_error_from_errno(errno);
+    int r = write_all(fd, data, len);
+    if (r == 0 && fsync(fd) != 0)
+        r = mm_error_from_errno(errno);
+    if (close(fd) != 0 && r == 0)
+        r = mm_error_from_errno(errno);
+    if (r != 0)
+        unlink(path); /* ours (O_EXCL), and not whole */
+    return r;
+}
+
+int mm__file_claim_rename(const char *tmp, const char *path)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+        return 0;
+    return not_supported(errno) ? MM_EUNSUPPORTED : mm_error_from_errno(errno);
+}
+
+/* Moves the written temporary file tmp to path unless path exists
+ * (MM_EEXIST): link() claims the name in one step; without hard links,
+ * renameat2(RENAME_NOREPLACE); MM_EUNSUPPORTED when neither is had. tmp is gone
+ * after. */
+static int claim_name(const char *tmp, const char *path)
+{
+    int r = 0;
+    if (link(tmp, path) != 0) {
+        int err = errno;
+        r = not_supported(err) && err != EINVAL ? mm__file_claim_rename(tmp, path)
+                                                : mm_error_from_errno(err);
+    }
+    unlink(tmp); /* after a rename, already gone */
+    return r;
 }
 
 int mm_file_write_new(const char *path, const void *data, size_t len, mode_t mode)
 {
     struct mm_buf tmp = MM_BUF_INIT;
     int r = write_temp(path, data, len, mode, &tmp);
-    if (r == 0) {
-        /* link() fails with EEXIST instead of replacing: claim-and-write in one step. */
-        if (link(tmp.data, path) != 0)
-            r = mm_error_from_errno(errno);
-        unlink(tmp.data);
-    }
+    if (r == 0)
+        r = claim_name(tmp.data, path);
+    if (r ==
+        MM_EUNSUPPORTED) /* last: created with O_EXCL and written (a crash may leave it short) */
+        r = mm__file_create_excl(path, data, len, mode);
     if (r == 0)
         r = mm_fsync_parent(path);
     mm_buf_free(&tmp);
