@@ -160,15 +160,18 @@ int mm_cmd_write_output_mode(const char *path, const struct mm_buf *out, mode_t 
 
 void mm_cmd_stdout_failed(const struct mm_cli *cli, const char *cmd, int r)
 {
-    mm_cli_error(cli, cmd, "%s%s%s%s", mm_tr("cli", "error.stdout", cli->lang), MM_CMD_LPAREN,
-                 mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
+    if (r == 0) /* the reason is not known */
+        mm_cli_error(cli, cmd, "%s", mm_tr("cli", "error.stdout", cli->lang));
+    else
+        mm_cli_error(cli, cmd, "%s%s%s%s", mm_tr("cli", "error.stdout", cli->lang), MM_CMD_LPAREN,
+                     mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
 }
 
 int mm_cmd_finish_stdout(const struct mm_cli *cli, const char *cmd, int rc)
 {
     errno = 0;
     bool failed = fflush(stdout) != 0;
-    int r = mm_error_from_errno(errno); /* an earlier write's errno is gone: MM_EIO */
+    int r = failed && errno ? mm_error_from_errno(errno) : 0; /* an earlier write's is gone */
     failed = failed || ferror(stdout);
     /* a negative result (exit 1) not delivered is no result either; an
      * error (2 and up) has been said already */

@@ -119,7 +119,8 @@ int mm_cmd_write_output(const char *path, const struct mm_buf *out);
 int mm_cmd_write_output_mode(const char *path, const struct mm_buf *out, mode_t mode);
 
 /* "mamori CMD: standard output (...): could not write (reason)"
- * (cli.json error.stdout and errors.json's reason for r). */
+ * (cli.json error.stdout and errors.json's reason for r; none when r is 0,
+ * not known). */
 void mm_cmd_stdout_failed(const struct mm_cli *cli, const char *cmd, int r);
 
 /* At the end of a command that returned rc: flushes standard output and,
