@@ -14,7 +14,13 @@
 4. standard output that takes nothing (/dev/full) is exit 4 with "standard
    output ...: could not write (no space left ...)" in ja and en, also for
    threats, policy's summary, declare and rules (they said nothing, exit 0)
-   and diagnose (it said "input/output error").
+   and diagnose (it said "input/output error");
+5. without hard links (FAT, exFAT: link() fails with EPERM, made so by
+   strace's fault injection; skipped with a message without strace), a
+   diagnosis kept in --history is still saved, by renameat2 or, with that
+   failing too (EINVAL, an older kernel's FAT), created directly; a second one
+   takes the next name, the first is not replaced (it was "cannot write
+   DIR (permission denied)", exit 4).
 
 Usage: output_target_test.py --bin PROGRAM
 """
@@ -174,6 +180,40 @@ def test_full_stdout(mamori, work):
                   "%s >/dev/full (%s): exit %d, %r" % (args[0], lang, p.returncode, err))
 
 
+def strace_inject():
+    """The strace prefix that makes link() fail with EPERM, None where strace cannot."""
+    if not shutil.which("strace"):
+        return None
+    prefix = ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=link,renameat2",
+              "-e", "inject=link:error=EPERM"]
+    p = subprocess.run(prefix + ["true"], capture_output=True)
+    return prefix if p.returncode == 0 else None
+
+
+def test_no_hard_links(mamori, work):
+    prefix = strace_inject()
+    if prefix is None:
+        print("SKIP part: no strace with fault injection, a file system without hard links "
+              "not tested")
+        return
+    ways = (("renameat2", prefix), ("create", prefix + ["-e", "inject=renameat2:error=EINVAL"]))
+    for way, cmd in ways:
+        hist = os.path.join(work, "hist-" + way)
+        os.mkdir(hist)
+        saved = []
+        for _ in range(2):
+            p = subprocess.run(cmd + [mamori, "--lang", "en", "diagnose", "--answers", ANSWERS,
+                                      "--history", hist], capture_output=True, text=True,
+                               stdin=subprocess.DEVNULL, env=dict(ENV, HOME=work), timeout=60)
+            saved.append((p.returncode, p.stderr))
+        names = sorted(os.listdir(hist))
+        check([r for r, _ in saved] == [0, 0] and len(names) == 2 and
+              all(n.startswith("diagnose-") and n.endswith(".json") for n in names) and
+              all(os.path.getsize(os.path.join(hist, n)) > 0 for n in names),
+              "diagnose --history without hard links (%s): %r, folder holds %r" % (
+                  way, saved, names))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -191,6 +231,7 @@ def main():
         test_link_to_report(mamori, work)
         test_empty_output(mamori, work)
         test_full_stdout(mamori, work)
+        test_no_hard_links(mamori, work)
     finally:
         shutil.rmtree(work)
     if FAILURES:
