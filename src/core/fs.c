@@ -166,27 +166,27 @@ static int open_temp_beside(const char *path, mode_t mode, struct mm_buf *tmp)
     return MM_EEXIST;
 }
 
-/* Gives fd the owner, group and mode of the file like was (best effort for
- * the owner and group: only root may give a file away, a group only one of
- * the caller's); the mode after, as chown may clear set-id bits. */
-static int take_owner_and_mode(int fd, const struct stat *like)
+/* Gives fd the group and mode of the file like was (the group best effort:
+ * only one of the caller's); the mode after, as chown may clear set-id
+ * bits. The owner stays the caller: root's report is not given away. */
+static int take_group_and_mode(int fd, const struct stat *like)
 {
-    if (fchown(fd, like->st_uid, like->st_gid) != 0 && fchown(fd, (uid_t)-1, like->st_gid) != 0) {
-        /* another's group: the file keeps the caller's */
+    if (fchown(fd, (uid_t)-1, like->st_gid) != 0) {
+        /* a group the caller is not in: the file keeps the caller's (EPERM) */
     }
     return fchmod(fd, like->st_mode & 07777) == 0 ? 0 : mm_error_from_errno(errno);
 }
 
 /* Writes data to a new temporary file beside path and fsyncs it; returns the
  * temporary name in tmp. With like (the file to be replaced), it is made
- * 0600 and given like's owner, group and mode before any data is in it. */
+ * 0600 and given like's group and mode before any data is in it. */
 static int write_temp_like(const char *path, const void *data, size_t len, mode_t mode,
                            const struct stat *like, struct mm_buf *tmp)
 {
     int fd = open_temp_beside(path, like ? 0600 : mode, tmp);
     if (fd < 0)
         return fd;
-    int r = like ? take_owner_and_mode(fd, like) : 0;
+    int r = like ? take_group_and_mode(fd, like) : 0;
     if (r == 0)
         r = write_all(fd, data, len);
     /* a full disk may show only at fsync or close (delayed allocation, NFS) */
@@ -241,20 +241,41 @@ static int write_through(const char *path, const void *data, size_t len)
     return r;
 }
 
+/* Whether st, found at path (not followed), may be trusted by this process:
+ * not in a sticky folder everyone may write in (/tmp), or there, owned by
+ * the caller or by the folder's owner. The kernel's rule for links, FIFOs
+ * and files there (fs.protected_symlinks, _fifos, _regular), so a link or
+ * file another account planted in /tmp does not get root's report. */
+static bool trusted_at(const char *path, const struct stat *st)
+{
+    char *copy = strdup(path);
+    struct stat dir;
+    bool got = copy && stat(dirname(copy), &dir) == 0;
+    free(copy);
+    if (!got)
+        return false;
+    bool shared = (dir.st_mode & S_ISVTX) && (dir.st_mode & S_IWOTH);
+    return !shared || st->st_uid == geteuid() || st->st_uid == dir.st_uid;
+}
+
 int mm_file_write_output(const char *path, const void *data, size_t len, mode_t mode)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) /* nothing there (or a dangling link): a new file */
+    struct stat lst, st;
+    if (lstat(path, &lst) != 0 || stat(path, &st) != 0) /* nothing there, or a dangling link */
         return replace_like(path, data, len, mode, NULL);
-    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-        return write_through(path, data, len);
+    if (S_ISLNK(lst.st_mode) && !trusted_at(path, &lst))
+        return MM_ESYMLINK;
     if (S_ISDIR(st.st_mode))
         return mm_file_write_atomic_mode(path, data, len, mode); /* its own error */
-    /* a regular file, maybe through links: replaced where it is, as it was */
+    if (!S_ISREG(st.st_mode))
+        return S_ISLNK(lst.st_mode) || trusted_at(path, &st) ? write_through(path, data, len)
+                                                             : MM_EPERM;
+    /* a regular file, maybe through links: replaced where it is, as it was
+     * (another's in /tmp: as a new file) */
     char *real = realpath(path, NULL);
     if (!real)
         return mm_error_from_errno(errno);
-    int r = replace_like(real, data, len, mode, &st);
+    int r = replace_like(real, data, len, mode, trusted_at(real, &st) ? &st : NULL);
     free(real);
     return r;
 }

@@ -62,8 +62,11 @@ int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mo
  * FIFO or another file that is not a regular one (/dev/null, /dev/stdout
  * on a pipe) is opened and written, never replaced; a regular file, also
  * through symbolic links, is replaced atomically where it is (the links
- * stay links) keeping its mode, group and, for root, owner; a new file is
- * made as mm_file_write_atomic_mode does, with mode less the umask. A
+ * stay links) keeping its mode and group (the owner is the caller); a new
+ * file is made as mm_file_write_atomic_mode does, with mode less the umask.
+ * In a sticky folder everyone may write in (/tmp), what another account
+ * put there is not trusted, as the kernel's fs.protected_* rules: its link
+ * is MM_ESYMLINK, its FIFO MM_EPERM, its file replaced as a new one. A
  * failure is mm_error_from_errno's code (MM_ENOSPC, MM_EPERM, ...). */
 int mm_file_write_output(const char *path, const void *data, size_t len, mode_t mode);
 /* Writes a new file at path atomically, failing with MM_EEXIST (and writing

@@ -768,6 +768,53 @@ static void test_fs_output(void **state)
     assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
+/* mm_file_write_output in a sticky folder everyone may write in (as /tmp):
+ * a link, FIFO or file another account put there is not trusted (as the
+ * kernel's fs.protected_* rules), so root's report is not written through
+ * it nor given its mode. Root only: the things need another owner. */
+static void test_fs_output_shared(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("SKIP: not root, another account's link in a shared folder not tested\n");
+        return;
+    }
+    char dir[64], shared[128], path[160], target[128];
+    struct stat st;
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "fsshared"), 0);
+    snprintf(shared, sizeof shared, "%s/tmp", dir);
+    assert_int_equal(mkdir(shared, 0700), 0);
+    assert_int_equal(chmod(shared, 01777), 0);
+    assert_int_equal(chown(shared, 1, 1), 0); /* the folder's owner: another account */
+    snprintf(target, sizeof target, "%s/passwd", dir);
+    assert_int_equal(mm_file_write_output(target, "keep", 4, 0644), 0);
+    /* another's link to a file that must not change: refused, the file as it was */
+    snprintf(path, sizeof path, "%s/report", shared);
+    assert_int_equal(symlink(target, path), 0);
+    assert_int_equal(lchown(path, 2, 2), 0);
+    assert_int_equal(mm_file_write_output(path, "report", 6, 0600), MM_ESYMLINK);
+    assert_true(file_is(target, "keep"));
+    /* the folder owner's link is followed, as the caller's own */
+    assert_int_equal(lchown(path, 1, 1), 0);
+    assert_int_equal(mm_file_write_output(path, "report", 6, 0600), 0);
+    assert_true(file_is(target, "report"));
+    assert_int_equal(unlink(path), 0);
+    /* another's FIFO: not opened (it would wait, and hand it the report) */
+    assert_int_equal(mkfifo(path, 0666), 0);
+    assert_int_equal(chown(path, 2, 2), 0);
+    assert_int_equal(mm_file_write_output(path, "report", 6, 0600), MM_EPERM);
+    assert_int_equal(unlink(path), 0);
+    /* another's file, readable by all: replaced by a new one, the caller's, with the mode asked */
+    assert_int_equal(mm_file_write_output(path, "theirs", 6, 0644), 0);
+    assert_int_equal(chown(path, 2, 2), 0);
+    assert_int_equal(mm_file_write_output(path, "report", 6, 0600), 0);
+    assert_true(file_is(path, "report"));
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_uid, 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
 /* mm_file_write_new's ways without hard links (FAT, exFAT), called
  * directly: renameat2(RENAME_NOREPLACE) and O_CREAT|O_EXCL never replace a
  * file there; and a directory that has no fsync (procfs: EINVAL) is no
@@ -1068,6 +1115,7 @@ int main(void)
         cmocka_unit_test(test_fs),
         cmocka_unit_test(test_fs_ca),
         cmocka_unit_test(test_fs_output),
+        cmocka_unit_test(test_fs_output_shared),
         cmocka_unit_test(test_fs_new_fallbacks),
         cmocka_unit_test(test_stat_same),
         cmocka_unit_test(test_fs_full_ro),
