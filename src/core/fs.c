@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,24 +259,92 @@ static bool trusted_at(const char *path, const struct stat *st)
     return !shared || st->st_uid == geteuid() || st->st_uid == dir.st_uid;
 }
 
+/* The name of the regular file path leads to through links, resolved by
+ * the kernel (O_PATH: its checks on links in shared folders apply) and
+ * checked to be that file still (a link swapped meanwhile is no file of
+ * ours); *st is that file's state. NULL with errno set (ESTALE when it
+ * changed). */
+static char *resolve_file(const char *path, struct stat *st)
+{
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    char proc[64], *real = NULL;
+    struct stat now;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (fstat(fd, st) == 0)
+        real = realpath(proc, NULL); /* /proc/self/fd: the file's name */
+    if (!real && errno != ENOMEM)
+        real = realpath(path, NULL); /* no /proc: walked again, checked below */
+    close(fd);
+    if (real && (lstat(real, &now) != 0 || !mm_stat_same(&now, st, MM_STAT_FILE))) {
+        free(real);
+        real = NULL;
+        errno = ESTALE;
+    }
+    return real;
+}
+
+/* Whether every link from path on (the last part of each name; up to 40, as
+ * the kernel's limit) is trusted_at where it is: 0, MM_ESYMLINK when one is
+ * another account's in a shared folder, else mm_error_from_errno's code. The
+ * kernel checks this itself only when fs.protected_symlinks is 1. */
+static int links_trusted(const char *path)
+{
+    struct mm_buf cur = MM_BUF_INIT, next = MM_BUF_INIT;
+    int r = mm_buf_puts(&cur, path);
+    for (int hop = 0; r == 0; hop++) {
+        struct stat lst;
+        char target[PATH_MAX];
+        if (lstat(cur.data, &lst) != 0 || !S_ISLNK(lst.st_mode))
+            break; /* the end: what is there (or nothing) is looked at by the caller */
+        if (hop >= 40 || !trusted_at(cur.data, &lst)) {
+            r = hop >= 40 ? MM_ELOOP : MM_ESYMLINK;
+            break;
+        }
+        ssize_t n = readlink(cur.data, target, sizeof target - 1);
+        if (n < 0) {
+            r = mm_error_from_errno(errno);
+            break;
+        }
+        target[n] = '\0';
+        char *dir = strdup(cur.data);
+        mm_buf_reset(&next);
+        r = !dir               ? MM_ENOMEM
+            : target[0] == '/' ? mm_buf_puts(&next, target)
+                               : mm_buf_printf(&next, "%s/%s", dirname(dir), target);
+        free(dir);
+        struct mm_buf swap = cur;
+        cur = next;
+        next = swap;
+    }
+    mm_buf_free(&cur);
+    mm_buf_free(&next);
+    return r;
+}
+
 int mm_file_write_output(const char *path, const void *data, size_t len, mode_t mode)
 {
     struct stat lst, st;
     if (lstat(path, &lst) != 0 || stat(path, &st) != 0) /* nothing there, or a dangling link */
         return replace_like(path, data, len, mode, NULL);
-    if (S_ISLNK(lst.st_mode) && !trusted_at(path, &lst))
-        return MM_ESYMLINK;
+    bool link = S_ISLNK(lst.st_mode);
+    int r = link ? links_trusted(path) : 0;
+    if (r != 0)
+        return r;
     if (S_ISDIR(st.st_mode))
         return mm_file_write_atomic_mode(path, data, len, mode); /* its own error */
     if (!S_ISREG(st.st_mode))
-        return S_ISLNK(lst.st_mode) || trusted_at(path, &st) ? write_through(path, data, len)
-                                                             : MM_EPERM;
-    /* a regular file, maybe through links: replaced where it is, as it was
-     * (another's in /tmp: as a new file) */
-    char *real = realpath(path, NULL);
+        return link || trusted_at(path, &st) ? write_through(path, data, len) : MM_EPERM;
+    if (!link) /* the file itself (rename replaces whatever is at path then, never through it) */
+        return replace_like(path, data, len, mode, trusted_at(path, &lst) ? &lst : NULL);
+    /* a regular file behind links: replaced where it is, as it was (another's in /tmp: new) */
+    char *real = resolve_file(path, &st);
     if (!real)
         return mm_error_from_errno(errno);
-    int r = replace_like(real, data, len, mode, trusted_at(real, &st) ? &st : NULL);
+    r = S_ISREG(st.st_mode)
+            ? replace_like(real, data, len, mode, trusted_at(real, &st) ? &st : NULL)
+            : MM_ECONFLICT;
     free(real);
     return r;
 }

@@ -65,8 +65,9 @@ int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mo
  * stay links) keeping its mode and group (the owner is the caller); a new
  * file is made as mm_file_write_atomic_mode does, with mode less the umask.
  * In a sticky folder everyone may write in (/tmp), what another account
- * put there is not trusted, as the kernel's fs.protected_* rules: its link
- * is MM_ESYMLINK, its FIFO MM_EPERM, its file replaced as a new one. A
+ * put there is not trusted, as the kernel's fs.protected_* rules (on or
+ * not): its link, also at the end of a chain of links, is MM_ESYMLINK, its
+ * FIFO MM_EPERM, its file replaced as a new one. A
  * failure is mm_error_from_errno's code (MM_ENOSPC, MM_EPERM, ...). */
 int mm_file_write_output(const char *path, const void *data, size_t len, mode_t mode);
 /* Writes a new file at path atomically, failing with MM_EEXIST (and writing

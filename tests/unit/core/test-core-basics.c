@@ -794,6 +794,13 @@ static void test_fs_output_shared(void **state)
     assert_int_equal(lchown(path, 2, 2), 0);
     assert_int_equal(mm_file_write_output(path, "report", 6, 0600), MM_ESYMLINK);
     assert_true(file_is(target, "keep"));
+    /* the caller's own link to it: refused all the same (the kernel does so only
+     * with fs.protected_symlinks = 1) */
+    char mine[160];
+    snprintf(mine, sizeof mine, "%s/mine", dir);
+    assert_int_equal(symlink("tmp/report", mine), 0);
+    assert_int_equal(mm_file_write_output(mine, "report", 6, 0600), MM_ESYMLINK);
+    assert_true(file_is(target, "keep"));
     /* the folder owner's link is followed, as the caller's own */
     assert_int_equal(lchown(path, 1, 1), 0);
     assert_int_equal(mm_file_write_output(path, "report", 6, 0600), 0);
