@@ -759,6 +759,12 @@ static void test_fs_output(void **state)
     assert_int_equal(stat(target, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0640);
     assert_int_equal(st.st_gid, group);
+    /* named itself, the same */
+    assert_int_equal(mm_file_write_output(target, "newer", 5, 0600), 0);
+    assert_true(file_is(target, "newer"));
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    assert_int_equal(st.st_gid, group);
     /* a new file: the mode asked for, less the umask */
     snprintf(path, sizeof path, "%s/audit.txt", dir);
     assert_int_equal(mm_file_write_output(path, "a", 1, 0600), 0);
