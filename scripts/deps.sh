@@ -11,7 +11,7 @@ build_pkgs=(cmake make gcc pkg-config
   libcurl4-openssl-dev libssl-dev zlib1g-dev libcairo2-dev libpango1.0-dev)
 run_pkgs=(sqlite3 python3 curl tzdata)
 check_pkgs=(clang libclang-rt-14-dev tshark libndpi-bin python3-aiosmtpd chromium clang-format go-md2man
-  fonts-noto-cjk poppler-utils openssl)
+  fonts-noto-cjk poppler-utils openssl strace)
 
 want=("${build_pkgs[@]}")
 case "${1:-check}" in

@@ -149,11 +149,13 @@ static int emit(const struct mm_cli *cli, const struct audit_args *a, const stru
     /* 0600: the report may list accounts without a password (read from
      * /etc/shadow by root) */
     int r = mm_cmd_write_output_mode(a->output, out, 0600);
-    if (r != 0) {
-        mm_cli_error(cli, "audit", "%s: %s%s%s%s", a->output ? a->output : "stdout",
-                     TR("cli.error.write"), MM_CMD_LPAREN, mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
+    if (r != 0 && !a->output)
+        mm_cmd_stdout_failed(cli, "audit", r);
+    else if (r != 0)
+        mm_cli_error(cli, "audit", "%s: %s%s%s%s", a->output, TR("cli.error.write"), MM_CMD_LPAREN,
+                     mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
+    if (r != 0)
         return MM_EXIT_IO;
-    }
     return MM_EXIT_OK;
 }
 

@@ -3,7 +3,8 @@
  * cmd-common.h): getopt reset, option choices, usage errors (an option given
  * twice, a refused one, `--output -`), filled message lines, the line for a
  * missing input file (mm_cmd_no_input), the line for a kept file that cannot
- * be used (mm_cmd_kept_unusable), output writing, JSON file input, a line and
+ * be used (mm_cmd_kept_unusable), output writing (and the check that standard
+ * output took everything, mm_cmd_finish_stdout), JSON file input, a line and
  * the yes/no question on a terminal (mm_cmd_ask_line, mm_cmd_ask_yes_no) and
  * a word of a printed command line quoted for the shell (mm_cmd_shell_arg), a
  * path in it made absolute (mm_cmd_path_arg). */
@@ -13,6 +14,7 @@
 #include "core/str.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -114,6 +116,8 @@ int mm_cmd_once_opt(const struct mm_cli *cli, const char *cmd, struct mm_cmd_giv
 
 int mm_cmd_output_arg(const struct mm_cli *cli, const char *cmd, const char *arg)
 {
+    if (!*arg)
+        return mm_cmd_usage_error(cli, cmd, NULL, mm_tr("cli", "error.output_empty", cli->lang));
     if (strcmp(arg, "-") != 0)
         return 0;
     return mm_cmd_usage_error(cli, cmd, NULL, mm_tr("cli", "error.output_dash", cli->lang));
@@ -147,10 +151,34 @@ int mm_cmd_write_output(const char *path, const struct mm_buf *out)
 int mm_cmd_write_output_mode(const char *path, const struct mm_buf *out, mode_t mode)
 {
     if (path)
-        return mm_file_write_atomic_mode(path, mm_buf_str(out), out->len, mode);
+        return mm_file_write_output(path, mm_buf_str(out), out->len, mode);
+    errno = 0;
     if (fwrite(mm_buf_str(out), 1, out->len, stdout) != out->len || fflush(stdout) != 0)
-        return MM_EIO;
+        return mm_error_from_errno(errno); /* ENOSPC on a full disk, EPIPE, ... */
     return 0;
+}
+
+void mm_cmd_stdout_failed(const struct mm_cli *cli, const char *cmd, int r)
+{
+    if (r == 0) /* the reason is not known */
+        mm_cli_error(cli, cmd, "%s", mm_tr("cli", "error.stdout", cli->lang));
+    else
+        mm_cli_error(cli, cmd, "%s%s%s%s", mm_tr("cli", "error.stdout", cli->lang), MM_CMD_LPAREN,
+                     mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
+}
+
+int mm_cmd_finish_stdout(const struct mm_cli *cli, const char *cmd, int rc)
+{
+    errno = 0;
+    bool failed = fflush(stdout) != 0;
+    int r = failed && errno ? mm_error_from_errno(errno) : 0; /* an earlier write's is gone */
+    failed = failed || ferror(stdout);
+    /* a negative result (exit 1) not delivered is no result either; an
+     * error (2 and up) has been said already */
+    if (!failed || (rc != MM_EXIT_OK && rc != MM_EXIT_NOTMET))
+        return rc;
+    mm_cmd_stdout_failed(cli, cmd, r);
+    return MM_EXIT_IO;
 }
 
 int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path, const char *text)
@@ -158,7 +186,7 @@ int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path
     struct mm_buf b = MM_BUF_INIT;
     int r = text ? mm_buf_printf(&b, "%s\n", text) : MM_ENOMEM;
     if (r == 0)
-        r = mm_file_write_atomic(path, b.data, b.len);
+        r = mm_file_write_output(path, b.data, b.len, 0666);
     mm_buf_free(&b);
     if (r != 0)
         mm_cli_error(cli, cmd, "%s: %s", path, mm_cmd_strerror(cli, r));

@@ -94,7 +94,8 @@ int mm_cmd_refused(const struct mm_cli *cli, const char *cmd, int c, int argc, c
 /* The value of --output: standard output already carries each command's
  * result, and "-" means standard input in every reading option, so "-" is
  * refused ("--output needs a file name (write ./- for a file named -)",
- * cli.json error.output_dash) with MM_EXIT_USAGE; 0 for a file name. */
+ * cli.json error.output_dash) with MM_EXIT_USAGE, and so is an empty value
+ * (error.output_empty; it named no file); 0 for a file name. */
 int mm_cmd_output_arg(const struct mm_cli *cli, const char *cmd, const char *arg);
 
 /* Makes getopt_long start at argv[1] again and leave the error messages to
@@ -107,14 +108,28 @@ int mm_cmd_choice(const char *arg, const char *const *names, size_t n);
 /* --format text|json: 0 for text, 1 for json, -1 for anything else. */
 int mm_cmd_text_or_json(const char *arg);
 
-/* Writes out whole: to path by atomic replace, or to standard output (and
- * flushes it) when path is NULL. Returns 0 or an MM_E* code; no message. */
+/* Writes out whole: to path by mm_file_write_output (a regular file replaced
+ * atomically where it is, keeping its mode and group; a device or FIFO
+ * written into), or to standard output (and flushes it) when path is NULL.
+ * Returns 0 or the system's reason as an MM_E* code (MM_ENOSPC, ...); no
+ * message. */
 int mm_cmd_write_output(const char *path, const struct mm_buf *out);
 /* The same, a file created with mode (less the umask): 0600 for a report
  * only its owner may read. */
 int mm_cmd_write_output_mode(const char *path, const struct mm_buf *out, mode_t mode);
 
-/* Saves text plus a newline at path by atomic replace; on failure prints
+/* "mamori CMD: standard output (...): could not write (reason)"
+ * (cli.json error.stdout and errors.json's reason for r; none when r is 0,
+ * not known). */
+void mm_cmd_stdout_failed(const struct mm_cli *cli, const char *cmd, int r);
+
+/* At the end of a command that returned rc: flushes standard output and,
+ * when rc is MM_EXIT_OK or MM_EXIT_NOTMET (a result) but something written
+ * there was not taken (a full disk, /dev/full, a closed pipe), says so
+ * (mm_cmd_stdout_failed) and returns MM_EXIT_IO; else rc. */
+int mm_cmd_finish_stdout(const struct mm_cli *cli, const char *cmd, int rc);
+
+/* Saves text plus a newline at path as mm_cmd_write_output does; on failure prints
  * "mamori CMD: PATH: reason" and returns MM_EXIT_IO, else 0. */
 int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path, const char *text);
 

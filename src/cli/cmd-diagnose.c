@@ -193,7 +193,7 @@ static int save_progress(const char *path, const enum mm_answer *answers, int po
     if (r == 0)
         r = mm_mkdir_p(dirname(dir), 0700);
     if (r == 0)
-        r = mm_file_write_atomic(path, text, strlen(text));
+        r = mm_file_write_output(path, text, strlen(text), 0666);
     free(text);
     free(dir);
     json_decref(doc);
@@ -459,7 +459,11 @@ static int write_report(const struct mm_cli *cli, const struct diag_opts *o,
                         const struct mm_buf *report)
 {
     int r = mm_cmd_write_output(o->output, report);
-    return r == 0 ? MM_EXIT_OK : io_error(cli, "error.write", o->output ? o->output : "stdout", r);
+    if (r != 0 && !o->output) {
+        mm_cmd_stdout_failed(cli, CMD, r);
+        return MM_EXIT_IO;
+    }
+    return r == 0 ? MM_EXIT_OK : io_error(cli, "error.write", o->output, r);
 }
 
 /* Where the result goes: --history DIR, or for a diagnosis answered on the

@@ -112,7 +112,7 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct ri
     return -1;
 }
 
-/* Writes the finished output: to --output by atomic replace, else stdout. */
+/* Writes the finished output: to --output (mm_cmd_write_output), else stdout. */
 static int emit(const struct mm_cli *cli, const struct risk_args *a, const struct mm_buf *out)
 {
     int r = mm_cmd_write_output(a->output, out);
@@ -122,7 +122,7 @@ static int emit(const struct mm_cli *cli, const struct risk_args *a, const struc
         mm_cli_error(cli, "risk", "%s: %s%s%s%s", a->output, TR("cli.error.write"), MM_CMD_LPAREN,
                      mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
     else
-        mm_cli_error(cli, "risk", "%s", TR("cli.error.write"));
+        mm_cmd_stdout_failed(cli, "risk", r);
     return MM_EXIT_IO;
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * `mamori` entry point: picks the language, finds the subcommand in the
  * commands.def table and runs it (a dated one only when MAMORI_DATE, if
- * set, is a date). */
+ * set, is a date), then makes sure standard output took what it printed. */
 #include "cli/cli.h"
+#include "cli/cmd-common.h"
 #include "core/i18n.h"
 #include "core/msg.h"
 #include "core/timefmt.h"
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct command {
     const char *name;
@@ -99,12 +101,27 @@ static bool asks_help(int argc, char **argv)
 static int run_command(const struct mm_cli *cli, const struct command *c, int argc, char **argv)
 {
     int r = c->dated && !asks_help(argc, argv) ? check_pinned_date(cli) : MM_EXIT_OK;
-    return r != MM_EXIT_OK ? r : c->fn(cli, argc, argv);
+    if (r != MM_EXIT_OK)
+        return r;
+    /* a result not taken by standard output (a full disk, a closed pipe) is a failure */
+    return mm_cmd_finish_stdout(cli, c->name, c->fn(cli, argc, argv));
+}
+
+/* Standard output that is not a terminal gets a buffer that holds a whole
+ * result (1 MiB), so a write that fails does so at the last flush, whose
+ * errno is the reason then told (a full disk); one that failed on the way
+ * would leave only "failed". A terminal keeps its line buffering. */
+static void buffer_stdout(void)
+{
+    static char buf[(size_t)1 << 20]; /* glibc ignores the size without a buffer */
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, buf, _IOFBF, sizeof buf);
 }
 
 int main(int argc, char **argv)
 {
     struct mm_cli cli = {.lang = MM_LANG_EN, .prog = "mamori"};
+    buffer_stdout();
     int bad = 0;
     const char *lang = take_lang_option(&argc, argv, &bad);
     if (bad == 2) { /* which language is not settled: say it in both */

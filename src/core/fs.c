@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
- * Owns file reading and crash-safe file writing. */
+ * Owns file reading and crash-safe file writing: atomic replace, a write to
+ * a path a person named (a device, FIFO or link is written through, not
+ * replaced), and claim-once records with a fallback for file systems
+ * without hard links (FAT, exFAT). */
 #include "core/fs.h"
 #include "core/buf.h"
 #include "core/error.h"
@@ -7,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +123,9 @@ int mm_fsync_parent(const char *path)
     free(copy);
     if (fd < 0)
         return mm_error_from_errno(errno);
-    int r = fsync(fd) == 0 ? 0 : mm_error_from_errno(errno);
+    /* EINVAL, ENOSYS: the file system has no fsync for a directory (procfs,
+     * some FUSE and network ones); the rename is done, nothing more to make sure of */
+    int r = fsync(fd) == 0 || errno == EINVAL || errno == ENOSYS ? 0 : mm_error_from_errno(errno);
     close(fd);
     return r;
 }
@@ -161,15 +167,29 @@ static int open_temp_beside(const char *path, mode_t mode, struct mm_buf *tmp)
     return MM_EEXIST;
 }
 
-/* Writes data to a new temporary file beside path and fsyncs it; returns the
- * temporary name in tmp. */
-static int write_temp(const char *path, const void *data, size_t len, mode_t mode,
-                      struct mm_buf *tmp)
+/* Gives fd the group and mode of the file like was (the group best effort:
+ * only one of the caller's); the mode after, as chown may clear set-id
+ * bits. The owner stays the caller: root's report is not given away. */
+static int take_group_and_mode(int fd, const struct stat *like)
 {
-    int fd = open_temp_beside(path, mode, tmp);
+    if (fchown(fd, (uid_t)-1, like->st_gid) != 0) {
+        /* a group the caller is not in: the file keeps the caller's (EPERM) */
+    }
+    return fchmod(fd, like->st_mode & 07777) == 0 ? 0 : mm_error_from_errno(errno);
+}
+
+/* Writes data to a new temporary file beside path and fsyncs it; returns the
+ * temporary name in tmp. With like (the file to be replaced), it is made
+ * 0600 and given like's group and mode before any data is in it. */
+static int write_temp_like(const char *path, const void *data, size_t len, mode_t mode,
+                           const struct stat *like, struct mm_buf *tmp)
+{
+    int fd = open_temp_beside(path, like ? 0600 : mode, tmp);
     if (fd < 0)
         return fd;
-    int r = write_all(fd, data, len);
+    int r = like ? take_group_and_mode(fd, like) : 0;
+    if (r == 0)
+        r = write_all(fd, data, len);
     /* a full disk may show only at fsync or close (delayed allocation, NFS) */
     if (r == 0 && fsync(fd) != 0)
         r = mm_error_from_errno(errno);
@@ -180,10 +200,19 @@ static int write_temp(const char *path, const void *data, size_t len, mode_t mod
     return r;
 }
 
-int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mode_t mode)
+static int write_temp(const char *path, const void *data, size_t len, mode_t mode,
+                      struct mm_buf *tmp)
+{
+    return write_temp_like(path, data, len, mode, NULL, tmp);
+}
+
+/* The atomic replace of path, the temporary file made like the file it
+ * replaces when like is not NULL. */
+static int replace_like(const char *path, const void *data, size_t len, mode_t mode,
+                        const struct stat *like)
 {
     struct mm_buf tmp = MM_BUF_INIT;
-    int r = write_temp(path, data, len, mode, &tmp);
+    int r = write_temp_like(path, data, len, mode, like, &tmp);
     if (r == 0 && rename(tmp.data, path) != 0) {
         r = mm_error_from_errno(errno);
         unlink(tmp.data);
@@ -194,21 +223,192 @@ int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mo
     return r;
 }
 
+int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mode_t mode)
+{
+    return replace_like(path, data, len, mode, NULL);
+}
+
+/* Writes data into what is open at path (a device, a FIFO, a socket's
+ * /proc name): no temporary file, no truncation, no rename. A FIFO's open
+ * waits for its reader as the shell's would. */
+static int write_through(const char *path, const void *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return mm_error_from_errno(errno);
+    int r = write_all(fd, data, len);
+    if (close(fd) != 0 && r == 0 && errno != EINTR)
+        r = mm_error_from_errno(errno);
+    return r;
+}
+
+/* Whether st, found at path (not followed), may be trusted by this process:
+ * not in a sticky folder everyone may write in (/tmp), or there, owned by
+ * the caller or by the folder's owner. The kernel's rule for links, FIFOs
+ * and files there (fs.protected_symlinks, _fifos, _regular), so a link or
+ * file another account planted in /tmp does not get root's report. */
+static bool trusted_at(const char *path, const struct stat *st)
+{
+    char *copy = strdup(path);
+    struct stat dir;
+    bool got = copy && stat(dirname(copy), &dir) == 0;
+    free(copy);
+    if (!got)
+        return false;
+    bool shared = (dir.st_mode & S_ISVTX) && (dir.st_mode & S_IWOTH);
+    return !shared || st->st_uid == geteuid() || st->st_uid == dir.st_uid;
+}
+
+/* The name of the regular file path leads to through links, resolved by
+ * the kernel (O_PATH: its checks on links in shared folders apply) and
+ * checked to be that file still (a link swapped meanwhile is no file of
+ * ours); *st is that file's state. NULL with errno set (ESTALE when it
+ * changed). */
+static char *resolve_file(const char *path, struct stat *st)
+{
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    char proc[64], *real = NULL;
+    struct stat now;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (fstat(fd, st) == 0)
+        real = realpath(proc, NULL); /* /proc/self/fd: the file's name */
+    if (!real && errno != ENOMEM)
+        real = realpath(path, NULL); /* no /proc: walked again, checked below */
+    close(fd);
+    if (real && (lstat(real, &now) != 0 || !mm_stat_same(&now, st, MM_STAT_FILE))) {
+        free(real);
+        real = NULL;
+        errno = ESTALE;
+    }
+    return real;
+}
+
+/* Whether every link from path on (the last part of each name; up to 40, as
+ * the kernel's limit) is trusted_at where it is: 0, MM_ESYMLINK when one is
+ * another account's in a shared folder, else mm_error_from_errno's code. The
+ * kernel checks this itself only when fs.protected_symlinks is 1. */
+static int links_trusted(const char *path)
+{
+    struct mm_buf cur = MM_BUF_INIT, next = MM_BUF_INIT;
+    int r = mm_buf_puts(&cur, path);
+    for (int hop = 0; r == 0; hop++) {
+        struct stat lst;
+        char target[PATH_MAX];
+        if (lstat(cur.data, &lst) != 0 || !S_ISLNK(lst.st_mode))
+            break; /* the end: what is there (or nothing) is looked at by the caller */
+        if (hop >= 40 || !trusted_at(cur.data, &lst)) {
+            r = hop >= 40 ? MM_ELOOP : MM_ESYMLINK;
+            break;
+        }
+        ssize_t n = readlink(cur.data, target, sizeof target - 1);
+        if (n < 0) {
+            r = mm_error_from_errno(errno);
+            break;
+        }
+        target[n] = '\0';
+        char *dir = strdup(cur.data);
+        mm_buf_reset(&next);
+        r = !dir               ? MM_ENOMEM
+            : target[0] == '/' ? mm_buf_puts(&next, target)
+                               : mm_buf_printf(&next, "%s/%s", dirname(dir), target);
+        free(dir);
+        struct mm_buf swap = cur;
+        cur = next;
+        next = swap;
+    }
+    mm_buf_free(&cur);
+    mm_buf_free(&next);
+    return r;
+}
+
+int mm_file_write_output(const char *path, const void *data, size_t len, mode_t mode)
+{
+    struct stat lst, st;
+    if (lstat(path, &lst) != 0 || stat(path, &st) != 0) /* nothing there, or a dangling link */
+        return replace_like(path, data, len, mode, NULL);
+    bool link = S_ISLNK(lst.st_mode);
+    int r = link ? links_trusted(path) : 0;
+    if (r != 0)
+        return r;
+    if (S_ISDIR(st.st_mode))
+        return mm_file_write_atomic_mode(path, data, len, mode); /* its own error */
+    if (!S_ISREG(st.st_mode))
+        return link || trusted_at(path, &st) ? write_through(path, data, len) : MM_EPERM;
+    if (!link) /* the file itself (rename replaces whatever is at path then, never through it) */
+        return replace_like(path, data, len, mode, trusted_at(path, &lst) ? &lst : NULL);
+    /* a regular file behind links: replaced where it is, as it was (another's in /tmp: new) */
+    char *real = resolve_file(path, &st);
+    if (!real)
+        return mm_error_from_errno(errno);
+    r = S_ISREG(st.st_mode)
+            ? replace_like(real, data, len, mode, trusted_at(real, &st) ? &st : NULL)
+            : MM_ECONFLICT;
+    free(real);
+    return r;
+}
+
 int mm_file_write_atomic(const char *path, const void *data, size_t len)
 {
     return mm_file_write_atomic_mode(path, data, len, 0666);
+}
+
+/* Whether a link() or renameat2() that failed with err is not had on this
+ * file system (FAT and exFAT have no hard links: EPERM), so the next way is
+ * to be tried. */
+static bool not_supported(int err)
+{
+    return err == EPERM || err == EOPNOTSUPP || err == ENOSYS || err == EINVAL;
+}
+
+int mm__file_create_excl(const char *path, const void *data, size_t len, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0)
+        return mm_error_from_errno(errno);
+    int r = write_all(fd, data, len);
+    if (r == 0 && fsync(fd) != 0)
+        r = mm_error_from_errno(errno);
+    if (close(fd) != 0 && r == 0)
+        r = mm_error_from_errno(errno);
+    if (r != 0)
+        unlink(path); /* ours (O_EXCL), and not whole */
+    return r;
+}
+
+int mm__file_claim_rename(const char *tmp, const char *path)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+        return 0;
+    return not_supported(errno) ? MM_EUNSUPPORTED : mm_error_from_errno(errno);
+}
+
+/* Moves the written temporary file tmp to path unless path exists
+ * (MM_EEXIST): link() claims the name in one step; without hard links,
+ * renameat2(RENAME_NOREPLACE); MM_EUNSUPPORTED when neither is had. tmp is gone
+ * after. */
+static int claim_name(const char *tmp, const char *path)
+{
+    int r = 0;
+    if (link(tmp, path) != 0) {
+        int err = errno;
+        r = not_supported(err) && err != EINVAL ? mm__file_claim_rename(tmp, path)
+                                                : mm_error_from_errno(err);
+    }
+    unlink(tmp); /* after a rename, already gone */
+    return r;
 }
 
 int mm_file_write_new(const char *path, const void *data, size_t len, mode_t mode)
 {
     struct mm_buf tmp = MM_BUF_INIT;
     int r = write_temp(path, data, len, mode, &tmp);
-    if (r == 0) {
-        /* link() fails with EEXIST instead of replacing: claim-and-write in one step. */
-        if (link(tmp.data, path) != 0)
-            r = mm_error_from_errno(errno);
-        unlink(tmp.data);
-    }
+    if (r == 0)
+        r = claim_name(tmp.data, path);
+    if (r ==
+        MM_EUNSUPPORTED) /* last: created with O_EXCL and written (a crash may leave it short) */
+        r = mm__file_create_excl(path, data, len, mode);
     if (r == 0)
         r = mm_fsync_parent(path);
     mm_buf_free(&tmp);

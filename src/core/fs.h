@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * File helpers: bounded whole-file reads (also of a file of CA
  * certificates), full reads at an offset, crash-safe atomic writes (temporary file, fsync, rename,
- * directory fsync), and mkdir -p. */
+ * directory fsync), writes to a path a person named (devices and FIFOs written through), and
+ * mkdir -p. */
 #ifndef MM_CORE_FS_H
 #define MM_CORE_FS_H
 
@@ -57,10 +58,31 @@ int mm_error_nofollow(const char *path, int err);
 int mm_file_write_atomic(const char *path, const void *data, size_t len);
 /* The same with an explicit mode (e.g. 0600 for keys), still less the umask. */
 int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mode_t mode);
+/* Writes data to a path a person named (a command's --output): a device, a
+ * FIFO or another file that is not a regular one (/dev/null, /dev/stdout
+ * on a pipe) is opened and written, never replaced; a regular file, also
+ * through symbolic links, is replaced atomically where it is (the links
+ * stay links) keeping its mode and group (the owner is the caller); a new
+ * file is made as mm_file_write_atomic_mode does, with mode less the umask.
+ * In a sticky folder everyone may write in (/tmp), what another account
+ * put there is not trusted, as the kernel's fs.protected_* rules (on or
+ * not): its link, also at the end of a chain of links, is MM_ESYMLINK, its
+ * FIFO MM_EPERM, its file replaced as a new one. A
+ * failure is mm_error_from_errno's code (MM_ENOSPC, MM_EPERM, ...). */
+int mm_file_write_output(const char *path, const void *data, size_t len, mode_t mode);
 /* Writes a new file at path atomically, failing with MM_EEXIST (and writing
  * nothing) when path already exists: for dated records that must never
- * overwrite each other. */
+ * overwrite each other. The name is claimed by link(); on a file system
+ * without hard links (FAT, exFAT: EPERM) by renameat2(RENAME_NOREPLACE),
+ * and without that by mm__file_create_excl. */
 int mm_file_write_new(const char *path, const void *data, size_t len, mode_t mode);
+/* mm_file_write_new's fallbacks, apart so tests can call them:
+ * mm__file_claim_rename moves tmp to path unless path exists (MM_EEXIST),
+ * MM_EUNSUPPORTED when the file system cannot; mm__file_create_excl creates
+ * path with O_EXCL and writes and fsyncs it (MM_EEXIST when there; a file
+ * left short by a failure is removed, by a crash not). */
+int mm__file_claim_rename(const char *tmp, const char *path);
+int mm__file_create_excl(const char *path, const void *data, size_t len, mode_t mode);
 /* mm_file_write_new at the first free one of stem+suffix, stem-2+suffix, ...
  * stem-max+suffix; the name taken is copied to path (pathlen bytes).
  * MM_EEXIST when every name is taken, MM_ERANGE when a name does not fit
@@ -80,7 +102,8 @@ int mm_file_keep_numbered(const char *stem, const char *suffix, int max, const v
  * the way, MM_ENOSPC). */
 int mm_mkdir_p(const char *dir, mode_t mode);
 
-/* fsyncs the directory holding path (after a rename or create). */
+/* fsyncs the directory holding path (after a rename or create); 0 also where
+ * the file system has no fsync for a directory (EINVAL, ENOSYS). */
 int mm_fsync_parent(const char *path);
 
 /* The parts of a file's state (struct stat) mm_stat_same compares. */

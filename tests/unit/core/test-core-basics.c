@@ -21,7 +21,9 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <time.h>
 
@@ -667,6 +669,198 @@ static void test_fs(void **state)
     assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
+/* Whether path holds exactly text (a regular file). */
+static bool file_is(const char *path, const char *text)
+{
+    char *data = NULL;
+    size_t len = 0;
+    bool same = mm_file_read(path, 1 << 16, &data, &len) == 0 && len == strlen(text) &&
+                memcmp(data, text, len) == 0;
+    free(data);
+    return same;
+}
+
+/* The child of test_fs_output's FIFO part: reads the FIFO whole, exit 0 when
+ * it held text. */
+static int fifo_reader(const char *fifo, const char *text)
+{
+    char got[64];
+    size_t n = 0;
+    int fd = open(fifo, O_RDONLY);
+    if (fd < 0)
+        return 2;
+    ssize_t k;
+    while (n < sizeof got && (k = read(fd, got + n, sizeof got - n)) > 0)
+        n += (size_t)k;
+    close(fd);
+    return n == strlen(text) && memcmp(got, text, n) == 0 ? 0 : 1;
+}
+
+/* mm_file_write_output, for a path a person named: a device, a FIFO and a
+ * link to an open pipe are written into, not replaced by a regular file; a
+ * regular file behind a link is replaced where it is (the link stays) with
+ * its mode and group; a new file gets the mode asked for. */
+static void test_fs_output(void **state)
+{
+    (void)state;
+    char dir[64], path[128], target[128];
+    struct stat st;
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "fsout"), 0);
+    snprintf(path, sizeof path, "%s/null", dir);
+    if (geteuid() == 0 && mknod(path, S_IFCHR | 0666, makedev(1, 3)) == 0) {
+        assert_int_equal(mm_file_write_output(path, "report\n", 7, 0666), 0);
+        assert_int_equal(lstat(path, &st), 0);
+        assert_true(S_ISCHR(st.st_mode));
+        assert_int_equal(unlink(path), 0);
+    } else {
+        print_message("SKIP part: not root (or no mknod), a device node not tested\n");
+    }
+    /* a FIFO: its reader gets the data, the FIFO stays */
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(fifo_reader(path, "through the fifo\n"));
+    assert_int_equal(mm_file_write_output(path, "through the fifo\n", 17, 0666), 0);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    /* a link to an open pipe (as /dev/stdout is to a pipe): written into, the link stays */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    snprintf(path, sizeof path, "%s/stdout", dir);
+    snprintf(target, sizeof target, "/proc/self/fd/%d", fds[1]);
+    assert_int_equal(symlink(target, path), 0);
+    assert_int_equal(mm_file_write_output(path, "piped", 5, 0666), 0);
+    char got[8] = {0};
+    assert_int_equal(read(fds[0], got, sizeof got), 5);
+    assert_memory_equal(got, "piped", 5);
+    close(fds[0]);
+    close(fds[1]);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    /* a regular file kept at 0600 with another group, behind a link */
+    snprintf(target, sizeof target, "%s/report.txt", dir);
+    assert_int_equal(mm_file_write_output(target, "old", 3, 0666), 0);
+    assert_int_equal(chmod(target, 0640), 0);
+    gid_t group = geteuid() == 0 ? 1 : getegid();
+    assert_int_equal(chown(target, (uid_t)-1, group), 0);
+    snprintf(path, sizeof path, "%s/latest", dir);
+    assert_int_equal(symlink("report.txt", path), 0);
+    assert_int_equal(mm_file_write_output(path, "new", 3, 0600), 0);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_true(file_is(target, "new"));
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    assert_int_equal(st.st_gid, group);
+    /* named itself, the same */
+    assert_int_equal(mm_file_write_output(target, "newer", 5, 0600), 0);
+    assert_true(file_is(target, "newer"));
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    assert_int_equal(st.st_gid, group);
+    /* a new file: the mode asked for, less the umask */
+    snprintf(path, sizeof path, "%s/audit.txt", dir);
+    assert_int_equal(mm_file_write_output(path, "a", 1, 0600), 0);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(mm_file_write_output(dir, "a", 1, 0600), MM_EISDIR);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
+/* mm_file_write_output in a sticky folder everyone may write in (as /tmp):
+ * a link, FIFO or file another account put there is not trusted (as the
+ * kernel's fs.protected_* rules), so root's report is not written through
+ * it nor given its mode. Root only: the things need another owner. */
+static void test_fs_output_shared(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("SKIP: not root, another account's link in a shared folder not tested\n");
+        return;
+    }
+    char dir[64], shared[128], path[160], target[128];
+    struct stat st;
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "fsshared"), 0);
+    snprintf(shared, sizeof shared, "%s/tmp", dir);
+    assert_int_equal(mkdir(shared, 0700), 0);
+    assert_int_equal(chmod(shared, 01777), 0);
+    assert_int_equal(chown(shared, 1, 1), 0); /* the folder's owner: another account */
+    snprintf(target, sizeof target, "%s/passwd", dir);
+    assert_int_equal(mm_file_write_output(target, "keep", 4, 0644), 0);
+    /* another's link to a file that must not change: refused, the file as it was */
+    snprintf(path, sizeof path, "%s/report", shared);
+    assert_int_equal(symlink(target, path), 0);
+    assert_int_equal(lchown(path, 2, 2), 0);
+    assert_int_equal(mm_file_write_output(path, "report", 6, 0600), MM_ESYMLINK);
+    assert_true(file_is(target, "keep"));
+    /* the caller's own link to it: refused all the same (the kernel does so only
+     * with fs.protected_symlinks = 1) */
+    char mine[160];
+    snprintf(mine, sizeof mine, "%s/mine", dir);
+    assert_int_equal(symlink("tmp/report", mine), 0);
+    assert_int_equal(mm_file_write_output(mine, "report", 6, 0600), MM_ESYMLINK);
+    assert_true(file_is(target, "keep"));
+    /* the folder owner's link is followed, as the caller's own */
+    assert_int_equal(lchown(path, 1, 1), 0);
+    assert_int_equal(mm_file_write_output(path, "report", 6, 0600), 0);
+    assert_true(file_is(target, "report"));
+    assert_int_equal(unlink(path), 0);
+    /* another's FIFO: not opened (it would wait, and hand it the report) */
+    assert_int_equal(mkfifo(path, 0666), 0);
+    assert_int_equal(chown(path, 2, 2), 0);
+    assert_int_equal(mm_file_write_output(path, "report", 6, 0600), MM_EPERM);
+    assert_int_equal(unlink(path), 0);
+    /* another's file, readable by all: replaced by a new one, the caller's, with the mode asked */
+    assert_int_equal(mm_file_write_output(path, "theirs", 6, 0644), 0);
+    assert_int_equal(chown(path, 2, 2), 0);
+    assert_int_equal(mm_file_write_output(path, "report", 6, 0600), 0);
+    assert_true(file_is(path, "report"));
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_uid, 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
+/* mm_file_write_new's ways without hard links (FAT, exFAT), called
+ * directly: renameat2(RENAME_NOREPLACE) and O_CREAT|O_EXCL never replace a
+ * file there; and a directory that has no fsync (procfs: EINVAL) is no
+ * failure after a rename that was done. */
+static void test_fs_new_fallbacks(void **state)
+{
+    (void)state;
+    char dir[64], path[128], tmp[128];
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "fsnew"), 0);
+    snprintf(path, sizeof path, "%s/2026-04-01.json", dir);
+    snprintf(tmp, sizeof tmp, "%s/tmp", dir);
+    assert_int_equal(mm_file_write_atomic(tmp, "first", 5), 0);
+    assert_int_equal(mm__file_claim_rename(tmp, path), 0);
+    assert_true(file_is(path, "first"));
+    assert_int_equal(access(tmp, F_OK), -1);
+    assert_int_equal(mm_file_write_atomic(tmp, "second", 6), 0);
+    assert_int_equal(mm__file_claim_rename(tmp, path), MM_EEXIST);
+    assert_true(file_is(path, "first"));
+    assert_int_equal(unlink(tmp), 0);
+    assert_int_equal(mm__file_create_excl(path, "second", 6, 0600), MM_EEXIST);
+    assert_true(file_is(path, "first"));
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(mm__file_create_excl(path, "third", 5, 0600), 0);
+    assert_true(file_is(path, "third"));
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(unlink(path), 0);
+    /* /proc/self has no fsync: EINVAL, which was "could not write" */
+    assert_int_equal(mm_fsync_parent("/proc/self/status"), 0);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
 /* mm_file_read_ca, the one rule of the centre's [mail] ca_file and the
  * sensor's [uplink] ca_file: readable, bounded, at least one PEM
  * certificate (also under the old X509 armour; another PEM block is not
@@ -933,6 +1127,9 @@ int main(void)
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_fs),
         cmocka_unit_test(test_fs_ca),
+        cmocka_unit_test(test_fs_output),
+        cmocka_unit_test(test_fs_output_shared),
+        cmocka_unit_test(test_fs_new_fallbacks),
         cmocka_unit_test(test_stat_same),
         cmocka_unit_test(test_fs_full_ro),
         cmocka_unit_test(test_log_limit),
