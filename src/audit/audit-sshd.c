@@ -54,7 +54,7 @@ static void refuse(struct reader *rd, const char *path, int why)
     if (rd->info->refused)
         return;
     rd->info->refused = why;
-    snprintf(rd->info->refused_path, sizeof rd->info->refused_path, "%s", path);
+    mm_strlcpy_utf8(rd->info->refused_path, path, sizeof rd->info->refused_path);
 }
 
 /* Follows one Include argument: a path or a pattern in its last part. */
