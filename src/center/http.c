@@ -124,6 +124,20 @@ int mm_reply_error(struct mm_request *req, int status, const char *code, const c
     return mm_reply_error_text(req, status, code, key, detail);
 }
 
+/* The field a 400 about one field names: its detail when that is a bare
+ * field name ("outcome", "dispatch.when"), else NULL. */
+static const char *error_field(const char *code, const char *detail)
+{
+    if (!detail || !*detail || strlen(detail) > 64 ||
+        (strcmp(code, "missing_field") != 0 && strcmp(code, "bad_field") != 0 &&
+         strcmp(code, "unknown_field") != 0))
+        return NULL;
+    for (const char *p = detail; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'))
+            return NULL;
+    return detail;
+}
+
 int mm_reply_error_text(struct mm_request *req, int status, const char *code, const char *text_key,
                         const char *detail)
 {
@@ -135,6 +149,9 @@ int mm_reply_error_text(struct mm_request *req, int status, const char *code, co
         json_decref(j);
         j = json_pack("{s:s, s:s}", "error", code, "message", text);
     }
+    const char *field = error_field(code, detail);
+    if (j && field)
+        json_object_set_new(j, "field", json_string(field));
     return mm_reply_json(req, status, j);
 }
 
