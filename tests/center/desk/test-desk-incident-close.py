@@ -51,6 +51,13 @@ def english_company(c, w, analyst):
     r = c.request("POST", "/api/v1/incidents/%d/transition" % iid, {"to": "closed", "colour": 1},
                   session=analyst)
     check(r.status == 400 and r.json.get("field") == "colour", "unknown field: %r" % r)
+    # A field refused for its value is named too (the detail starts with it).
+    r = c.request("POST", "/api/v1/incidents/%d/transition" % iid,
+                  {"to": "onsite", "dispatch": {"who": "x", "when": "soon", "where": "y"}},
+                  session=analyst)
+    check(r.status == 400 and r.json.get("field") == "dispatch.when", "bad when: %r" % r)
+    r = c.request("PATCH", "/api/v1/incidents/%d" % iid, {"impact": "x" * 4001}, session=analyst)
+    check(r.status == 400 and r.json.get("field") == "impact", "long impact: %r" % r)
     # A detail that is no field name gets no "field".
     r = c.request("POST", "/api/v1/incidents/%d/transition" % iid,
                   {"to": "onsite", "dispatch": {"who": "x"}}, session=analyst)
