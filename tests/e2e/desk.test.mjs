@@ -486,7 +486,8 @@ test('the vendor writes the report, fills actions from the notes and closes with
     await p.click('#report-fill-actions');
     await p.locator('#flash').filter({ hasText: 'Added the timeline notes (1)' }).waitFor();
     const actions = await p.locator('#report-actions').inputValue();
-    assert.match(actions, /^Checked the alert\.\n.*Called the owner; the PC was unplugged\.$/);
+    // Each note with its time in the report zone, written the same in both languages.
+    assert.match(actions, /^Checked the alert\.\n\d{4}-\d\d-\d\d \d\d:\d\d Called the owner; the PC was unplugged\.$/);
     assert.doesNotMatch(actions, /VENDOR-ONLY/);
     assert.equal((await center.api.ok('GET', '/api/v1/incidents/' + inc.id)).actions, '', 'filling saves nothing');
     await p.click('#report-form button[type=submit]');
@@ -524,6 +525,7 @@ test('the owner reads the report texts; a visit done is labelled as a record (ja
     assert.match(texts, /何が起きたか\s*A PC talked to a known bad server\./);
     assert.match(texts, /影響\s*（まだ記入されていません）/);
     assert.match(texts, /これからお願いしたいこと/);
+    await shot(p, 'incident-report-ja');
     // The visit: planned while on site, a record once the incident moved on.
     await p.goto(center.base + '/#/incidents/' + state.incident);
     await p.locator('#dispatch').waitFor();

@@ -7,7 +7,7 @@
 // is kept as a draft (draft.js) until it is saved. Shows a plain "not
 // available yet" note when the centre has no incident API.
 import * as api from '../api.js';
-import { h, append, field, dateField, fmtTime, zonedInputToUtc, fmtMinutes, fmtSeconds, severityBadge, relatedAlerts, loadAlerts, alertTitle, stackOnPhone, markInvalid, clearInvalid } from '../dom.js';
+import { h, append, field, dateField, fmtTime, timeZone, zonedInputToUtc, fmtMinutes, fmtSeconds, severityBadge, relatedAlerts, loadAlerts, alertTitle, stackOnPhone, markInvalid, clearInvalid } from '../dom.js';
 import { t, pick, lang } from '../i18n.js';
 import { keepDraft, dropDraft } from '../draft.js';
 
@@ -238,13 +238,27 @@ function vendorActions(x, ctx) {
 
 export const REPORT_TEXTS = ['summary', 'impact', 'actions', 'advice'];
 
+// A time in the report zone as "2026-04-01 10:05": the same in both
+// languages, since a text put in the report is read in the company's
+// language, not always the vendor's.
+function plainTime(s) {
+  let parts;
+  try {
+    parts = new Intl.DateTimeFormat('en-GB', { timeZone: timeZone(), year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(s));
+  } catch {
+    return fmtTime(s);
+  }
+  const part = (type) => (parts.find((x) => x.type === type) || {}).value || '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
+}
+
 // The timeline's notes a person may put in "Actions taken", one per line
 // with its time: notes and the notes of stage changes, never vendor-only
 // ones (the report leaves those out too), and none already in the text.
 function notesForActions(timeline, have) {
   return timeline
     .filter((e) => !e.internal && (e.kind === 'note' || e.kind === 'status') && (e.body || '').trim())
-    .map((e) => fmtTime(e.at) + ' ' + e.body.trim())
+    .map((e) => plainTime(e.at) + ' ' + e.body.trim())
     .filter((line) => !have.includes(line));
 }
 
