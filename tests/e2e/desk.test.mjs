@@ -504,6 +504,10 @@ test('the vendor writes the report, fills actions from the notes and closes with
     await p.click('#transition-form button[type=submit]');
     await p.locator('#flash').filter({ hasText: 'Moved to' }).waitFor();
     assert.equal(await p.locator('#assignee').textContent(), 'Closed without an assigned person');
+    // Closed from the first step: the steps between were skipped, not done.
+    assert.deepEqual(await p.locator('ol.steps li').evaluateAll((els) => els.map((e) => [e.className, e.textContent])), [
+      ['done', '✓ Assessing the situation (done)'], ['skipped', '– Phone/remote support (not needed)'],
+      ['skipped', '– On-site visit (not needed)'], ['skipped', '– Recovery (not needed)'], ['current', 'Closed']]);
     const a = await center.api.ok('GET', '/api/v1/alerts/' + alert.id);
     assert.equal(a.status, 'closed');
     assert.equal(a.close_reason, `事故対応 ${inc.id} で完了: Cleaned and restored`); // the company reads Japanese
@@ -534,5 +538,7 @@ test('the owner reads the report texts; a visit done is labelled as a record (ja
     await p.reload();
     await p.locator('#dispatch').waitFor();
     assert.equal(await p.locator('#disp-h').textContent(), '訪問の記録');
+    // Every step before recovery was gone through (on site twice): all done.
+    assert.deepEqual(await p.locator('ol.steps li').evaluateAll((els) => els.map((e) => e.className)), ['done', 'done', 'done', 'current', '']);
   });
 });

@@ -43,15 +43,26 @@ async function list(main) {
   );
 }
 
-function steps(status) {
+// The steps, each before the current one marked as done when the incident
+// went through it (its timeline's stage changes), else as skipped: a false
+// alarm closed from the first step, or a case handled without a visit,
+// did not show a visit "done" (until session 29 every earlier step was).
+function steps(status, timeline) {
   const at = STEPS.indexOf(status);
+  const passed = new Set(['triage']);
+  for (const e of timeline) if (e.kind === 'status') [e.from, e.to].forEach((s) => passed.add(s));
   // A step done is marked by a tick and a word, not by its colour alone
-  // (WCAG 1.4.1); the current one is filled and named by aria-current.
-  return h('ol', { class: 'steps', 'aria-label': t('incident.steps') }, STEPS.map((s, i) => h('li', {
-    class: i < at ? 'done' : i === at ? 'current' : '',
-    'aria-current': i === at ? 'step' : false,
-  }, i < at ? h('span', { class: 'step-mark', 'aria-hidden': 'true' }, '✓ ') : null, t('incident.status.' + s),
-  i < at ? h('span', { class: 'visually-hidden' }, t('incident.step_done')) : null)));
+  // (WCAG 1.4.1); a step skipped by a dash and a word; the current one is
+  // filled and named by aria-current.
+  return h('ol', { class: 'steps', 'aria-label': t('incident.steps') }, STEPS.map((s, i) => {
+    const done = i < at && passed.has(s);
+    const skipped = i < at && !done;
+    return h('li', {
+      class: done ? 'done' : skipped ? 'skipped' : i === at ? 'current' : '',
+      'aria-current': i === at ? 'step' : false,
+    }, done || skipped ? h('span', { class: 'step-mark', 'aria-hidden': 'true' }, done ? '✓ ' : '– ') : null, t('incident.status.' + s),
+    done || skipped ? h('span', { class: 'visually-hidden' }, t(done ? 'incident.step_done' : 'incident.step_skipped')) : null);
+  }));
 }
 
 // A time taken, in whole minutes as the incident report says it (1 時間
@@ -344,7 +355,7 @@ async function detail(main, ctx, id) {
   append(main, [
     h('p', { class: 'crumbs' }, h('a', { href: '#/incidents' }, t('incident.back'))),
     h('h1', {}, pick(x.title_i18n || x.title) || t('incident.number', { id: x.id })),
-    steps(x.status),
+    steps(x.status, timeline),
     h('div', { class: 'two-col' },
       h('section', { 'aria-labelledby': 'ifacts-h' }, h('h2', { id: 'ifacts-h' }, t('alert.details')),
         h('dl', { class: 'facts', id: 'incident-facts' },
