@@ -124,6 +124,23 @@ int mm_reply_error(struct mm_request *req, int status, const char *code, const c
     return mm_reply_error_text(req, status, code, key, detail);
 }
 
+/* The field a 400 about one field names: its detail when that is a bare
+ * field name ("outcome"), or the name that starts it when " must " follows
+ * ("dispatch.when must be an RFC 3339 time"), else NULL. Copied to the arena. */
+static const char *error_field(struct mm_request *req, const char *code, const char *detail)
+{
+    if (!detail || (strcmp(code, "missing_field") != 0 && strcmp(code, "bad_field") != 0 &&
+                    strcmp(code, "unknown_field") != 0))
+        return NULL;
+    size_t n = 0;
+    while ((detail[n] >= 'a' && detail[n] <= 'z') || (detail[n] >= '0' && detail[n] <= '9') ||
+           detail[n] == '_' || detail[n] == '.')
+        n++;
+    if (n == 0 || n > 64 || (detail[n] && strncmp(detail + n, " must ", 6) != 0))
+        return NULL;
+    return mm_arena_printf(&req->arena, "%.*s", (int)n, detail);
+}
+
 int mm_reply_error_text(struct mm_request *req, int status, const char *code, const char *text_key,
                         const char *detail)
 {
@@ -135,6 +152,9 @@ int mm_reply_error_text(struct mm_request *req, int status, const char *code, co
         json_decref(j);
         j = json_pack("{s:s, s:s}", "error", code, "message", text);
     }
+    const char *field = error_field(req, code, detail);
+    if (j && field)
+        json_object_set_new(j, "field", json_string(field));
     return mm_reply_json(req, status, j);
 }
 

@@ -5,10 +5,14 @@
  * alerts, and each tenant's SLA targets. Every change is audited. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "center/incident.h"
 #include "center/store-sqlite-desk.h"
 #include "core/error.h"
+
+/* The alert API's longest close reason (api/alerts.c). */
+#define LINKED_REASON_MAX 500
 
 #define INCIDENT_COLUMNS                                                                           \
     "SELECT id, tenant_id, title, severity, status, source, COALESCE(ticket_id, 0), "              \
@@ -413,6 +417,77 @@ static int write_transition(sqlite3 *db, const struct mm_incident *in, enum mm_i
     return r;
 }
 
+/* The reason a linked alert is closed with when its incident closes, in the
+ * tenant's language: "事故対応 12 で完了: <outcome>" / "Closed with incident
+ * 12: <outcome>", cut to the alert API's 500 bytes on a UTF-8 boundary. */
+static void linked_close_reason(sqlite3 *db, const struct mm_incident *in, const char *outcome,
+                                char *out, size_t outlen)
+{
+    sqlite3_stmt *s = NULL;
+    bool en = false;
+    if (mm__sqlite_prepare(db, "SELECT lang FROM tenants WHERE id = ?", &s) == 0) {
+        sqlite3_bind_int64(s, 1, in->tenant_id);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            const unsigned char *l = sqlite3_column_text(s, 0);
+            en = l && strcmp((const char *)l, "en") == 0;
+        }
+    }
+    sqlite3_finalize(s);
+    snprintf(out, outlen, en ? "Closed with incident %lld: %s" : "事故対応 %lld で完了: %s",
+             (long long)in->id, outcome ? outcome : "");
+    size_t n = strlen(out);
+    if (n > LINKED_REASON_MAX) {
+        n = LINKED_REASON_MAX;
+        while (n > 0 && ((unsigned char)out[n] & 0xC0) == 0x80)
+            n--;
+        out[n] = '\0';
+    }
+}
+
+/* Closing an incident closes its alerts still escalated to it, each with
+ * the reason above and an alert.status audit row, as a person's close
+ * would write (closed is final, so nothing reopens them). */
+static int close_linked_alerts(sqlite3 *db, const struct mm_actor *who,
+                               const struct mm_incident *in, const char *outcome, int64_t now)
+{
+    char reason[LINKED_REASON_MAX + 8], detail[LINKED_REASON_MAX + 64];
+    sqlite3_stmt *s = NULL;
+    linked_close_reason(db, in, outcome, reason, sizeof reason);
+    int r = mm__sqlite_prepare(db,
+                               "UPDATE alerts SET status = 'closed', close_reason = ?3, "
+                               "updated_at = ?4 WHERE incident_id = ?1 AND tenant_id = ?2 AND "
+                               "status = 'escalated' RETURNING id",
+                               &s);
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc = SQLITE_DONE;
+    if (r == 0) {
+        sqlite3_bind_int64(s, 1, in->id);
+        sqlite3_bind_int64(s, 2, in->tenant_id);
+        sqlite3_bind_text(s, 3, reason, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, now);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            if (n == cap) {
+                int64_t *grown = realloc(ids, (cap = cap ? cap * 2 : 16) * sizeof *ids);
+                if (!grown) {
+                    rc = SQLITE_NOMEM;
+                    break;
+                }
+                ids = grown;
+            }
+            ids[n++] = sqlite3_column_int64(s, 0);
+        }
+        r = rc == SQLITE_DONE ? 0 : rc == SQLITE_NOMEM ? MM_ENOMEM : mm__sqlite_code(rc);
+    }
+    sqlite3_finalize(s);
+    snprintf(detail, sizeof detail, "escalated -> closed: %s", reason);
+    for (size_t i = 0; r == 0 && i < n; i++)
+        r = mm__sqlite_audit_on(db, who, in->tenant_id, "alert.status", "alert", ids[i], detail,
+                                now);
+    free(ids);
+    return r;
+}
+
 int mm__sqlite_incident_transition(struct mm_store *st, const struct mm_scope *scope,
                                    const struct mm_actor *who, const struct mm_author *author,
                                    int64_t id, enum mm_incident_status to,
@@ -442,6 +517,8 @@ int mm__sqlite_incident_transition(struct mm_store *st, const struct mm_scope *s
         r = add_timeline(db, in, "dispatch", "", "", author, d->who, false, now, NULL);
     if (r == 0 && to == MM_INCIDENT_CLOSED && note && *note)
         r = add_timeline(db, in, "note", "", "", author, note, false, now, NULL);
+    if (r == 0 && to == MM_INCIDENT_CLOSED)
+        r = close_linked_alerts(db, who, in, outcome, now);
     snprintf(detail, sizeof detail, "%s -> %s", from, mm_incident_status_name(to));
     if (r == 0)
         r = audit_incident(db, who, in->tenant_id, id, "incident.status", detail, now);

@@ -268,7 +268,7 @@ test('a mistake made twice is read out twice, the field to fix focused (sign-in 
 // aria-invalid="true"; unmarked once the person changes it, and when the
 // form is sent again (the value put in by a script here, which fires no
 // input event) with another field at fault.
-test('the field at fault is marked invalid, then unmarked when corrected or sent again (desk, settings, incident note; ja)', { skip: missing }, async () => {
+test('the field at fault is marked invalid, then unmarked when corrected or sent again (desk, settings, incident note, outcome and report; ja, the analyst en)', { skip: missing }, async () => {
   const invalid = (p, sel) => p.locator(sel).getAttribute('aria-invalid');
   const send = async (p, form, name) => {
     await p.locator(form + ' button[type=submit]').click();
@@ -303,6 +303,24 @@ test('the field at fault is marked invalid, then unmarked when corrected or sent
     await send(p, '#note-form', 'body');
     await p.keyboard.type('電話しました');
     assert.equal(await invalid(p, '#note-form [name=body]'), null, 'corrected: the note unmarked');
+    // Closing without an outcome (an incident opened by hand, at its first
+    // step): the outcome marked, described by the message that names it
+    // and the button.
+    const byHand = await center.api.ok('POST', '/api/v1/incidents', { tenant_id: center.tenants.yamada.id, title: '電話での相談' });
+    await p.goto(center.base + '/#/incidents/' + byHand.id);
+    await ready(p);
+    await p.selectOption('#incident-to', 'closed');
+    await send(p, '#transition-form', 'outcome');
+    assert.match(await p.locator('#incident-outcome').getAttribute('aria-describedby'), /\bflash\b/);
+    // (The analyst's account reads English; e2e-desk checks the Japanese page.)
+    assert.equal(await p.locator('#flash').textContent(), 'Write the outcome (for example: cleaned and restored; false alarm), then press “Move to this stage”.');
+    await p.keyboard.type('誤検知でした');
+    assert.equal(await invalid(p, '#transition-form [name=outcome]'), null, 'corrected: the outcome unmarked');
+    // A report text the centre refuses (past its 4,000 bytes; set without
+    // typing, past the field's own limit): the field the error names is marked.
+    await p.locator('#report-impact').evaluate((el) => { el.value = 'あ'.repeat(1400); });
+    await send(p, '#report-form', 'impact');
+    assert.equal(await p.locator('#flash').textContent(), 'This text could not be saved. Please check that it is not too long.');
   });
 });
 

@@ -446,3 +446,99 @@ test('an ended session keeps the draft for its person, not for the next one (en)
     assert.deepEqual(await keys(), [], 'another person finds no draft of the last one');
   });
 });
+
+// The report's texts (what happened, impact, actions taken, what we ask
+// next) are written on the incident page by the vendor: they printed as
+// "(not filled in yet)" because the page only showed them. "Fill from the
+// timeline notes" adds the customer-visible notes to "Actions taken",
+// nothing saved until "Save the report". Closing says which field is
+// missing (the outcome, focused and marked), warns while the report's main
+// texts are empty, and closes the incident's escalated alerts.
+test('the vendor writes the report, fills actions from the notes and closes with an outcome (en)', { skip: missing }, async (t) => {
+  if (deskMissing) {
+    t.skip(deskMissing);
+    return;
+  }
+  await center.ingest(center.sensors.yamada, [alertEvent({ sid: 2100002, signature: 'MAMORI test: report', ja: '報告書の確認用の警告です。', en: 'An alert to check the report.' })]);
+  const alert = (await center.api.ok('GET', `/api/v1/alerts?tenant=${center.tenants.yamada.id}`)).items.find((a) => a.signature_id === 2100002);
+  const inc = await center.api.ok('POST', '/api/v1/incidents', { alert_id: alert.id });
+  state.reportIncident = inc.id;
+  await center.api.ok('POST', `/api/v1/incidents/${inc.id}/notes`, { body: 'Called the owner; the PC was unplugged.' });
+  await center.api.ok('POST', `/api/v1/incidents/${inc.id}/notes`, { body: 'VENDOR-ONLY check the logs', internal: true });
+  await asUser(center.base, center.users.analyst, { locale: 'en-US' }, async (p) => {
+    await p.goto(center.base + '/#/incidents/' + inc.id);
+    await p.locator('#report-form').waitFor();
+    assert.equal(await p.locator('#report-h').textContent(), 'Report');
+    assert.deepEqual(await p.locator('#report-form label').allTextContents(), ['What happened', 'Impact', 'Actions taken', 'What we ask you to do next']);
+    // Closing is offered with a warning while the report is empty.
+    await p.selectOption('#incident-to', 'closed');
+    assert.equal(await p.locator('label[for=incident-outcome]').textContent(), 'Outcome (required to close)');
+    assert.match(await p.locator('#close-report-empty').textContent(), /Not written yet in the report: “What happened”, “Actions taken”/);
+    // Without an outcome the page says which field, marks and focuses it.
+    await p.click('#transition-form button[type=submit]');
+    await p.locator('#flash').filter({ hasText: 'Write the outcome (for example: cleaned and restored; false alarm), then press “Move to this stage”.' }).waitFor();
+    assert.equal(await p.evaluate(() => document.activeElement.id), 'incident-outcome');
+    assert.equal(await p.locator('#incident-outcome').getAttribute('aria-invalid'), 'true');
+    assert.equal((await center.api.ok('GET', '/api/v1/incidents/' + inc.id)).status, 'triage', 'nothing sent');
+    // The report: written, then actions filled from the notes (not the vendor-only one).
+    await p.fill('#report-summary', 'A PC talked to a known bad server.');
+    await p.fill('#report-actions', 'Checked the alert.');
+    await p.click('#report-fill-actions');
+    await p.locator('#flash').filter({ hasText: 'Added the timeline notes (1)' }).waitFor();
+    const actions = await p.locator('#report-actions').inputValue();
+    // Each note with its time in the report zone, written the same in both languages.
+    assert.match(actions, /^Checked the alert\.\n\d{4}-\d\d-\d\d \d\d:\d\d Called the owner; the PC was unplugged\.$/);
+    assert.doesNotMatch(actions, /VENDOR-ONLY/);
+    assert.equal((await center.api.ok('GET', '/api/v1/incidents/' + inc.id)).actions, '', 'filling saves nothing');
+    await p.click('#report-form button[type=submit]');
+    await p.locator('#flash').filter({ hasText: 'The report was saved.' }).waitFor();
+    const saved = await center.api.ok('GET', '/api/v1/incidents/' + inc.id);
+    assert.equal(saved.summary, 'A PC talked to a known bad server.');
+    assert.equal(saved.actions, actions);
+    await p.click('#report-fill-actions');
+    await p.locator('#flash').filter({ hasText: 'There are no notes to add' }).waitFor();
+    // Now closed: no warning, the alert closed with it, no "not decided yet".
+    await p.selectOption('#incident-to', 'closed');
+    assert.equal(await p.locator('#close-report-empty').count(), 0);
+    await p.fill('#incident-outcome', 'Cleaned and restored');
+    await p.click('#transition-form button[type=submit]');
+    await p.locator('#flash').filter({ hasText: 'Moved to' }).waitFor();
+    assert.equal(await p.locator('#assignee').textContent(), 'Closed without an assigned person');
+    // Closed from the first step: the steps between were skipped, not done.
+    assert.deepEqual(await p.locator('ol.steps li').evaluateAll((els) => els.map((e) => [e.className, e.textContent])), [
+      ['done', '✓ Assessing the situation (done)'], ['skipped', '– Phone/remote support (not needed)'],
+      ['skipped', '– On-site visit (not needed)'], ['skipped', '– Recovery (not needed)'], ['current', 'Closed']]);
+    const a = await center.api.ok('GET', '/api/v1/alerts/' + alert.id);
+    assert.equal(a.status, 'closed');
+    assert.equal(a.close_reason, `事故対応 ${inc.id} で完了: Cleaned and restored`); // the company reads Japanese
+    await shot(p, 'incident-report-en');
+  });
+});
+
+test('the owner reads the report texts; a visit done is labelled as a record (ja)', { skip: missing }, async (t) => {
+  if (deskMissing || !state.reportIncident || !state.incident) {
+    t.skip(deskMissing || 'no incidents from the previous tests');
+    return;
+  }
+  await asUser(center.base, center.users.yamada, async (p) => {
+    await p.goto(center.base + '/#/incidents/' + state.reportIncident);
+    await p.locator('#report-texts').waitFor();
+    assert.equal(await p.locator('#report-h').textContent(), '報告書の内容');
+    assert.equal(await p.locator('#report-card textarea').count(), 0, 'read only');
+    const texts = await p.locator('#report-texts').innerText();
+    assert.match(texts, /何が起きたか\s*A PC talked to a known bad server\./);
+    assert.match(texts, /影響\s*（まだ記入されていません）/);
+    assert.match(texts, /これからお願いしたいこと/);
+    await shot(p, 'incident-report-ja');
+    // The visit: planned while on site, a record once the incident moved on.
+    await p.goto(center.base + '/#/incidents/' + state.incident);
+    await p.locator('#dispatch').waitFor();
+    assert.equal(await p.locator('#disp-h').textContent(), '訪問の予定');
+    await center.api.ok('POST', `/api/v1/incidents/${state.incident}/transition`, { to: 'recovery' });
+    await p.reload();
+    await p.locator('#dispatch').waitFor();
+    assert.equal(await p.locator('#disp-h').textContent(), '訪問の記録');
+    // Every step before recovery was gone through (on site twice): all done.
+    assert.deepEqual(await p.locator('ol.steps li').evaluateAll((els) => els.map((e) => e.className)), ['done', 'done', 'done', 'current', '']);
+  });
+});

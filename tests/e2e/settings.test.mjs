@@ -96,7 +96,7 @@ test('an analyst sees whether they are on duty but cannot switch it', { skip: mi
 
 // The Japanese UI says what went wrong in its own words, chosen by the
 // centre's error code: no English detail from the centre's message
-// ("minutes must be 1-525600") reaches the reader.
+// ("acknowledge_minutes and resolve_minutes must be 1-525600") reaches the reader.
 const LATIN = /[A-Za-z]/;
 test('errors read in Japanese only: wrong password, short password, bad value, 404 (ja)', { skip: missing }, async () => {
   await withBrowser({ locale: 'ja-JP' }, async (b) => {

@@ -19,11 +19,12 @@ export function onSignedIn(fn) {
 }
 
 export class ApiError extends Error {
-  constructor(status, code, message, retryAfter) {
+  constructor(status, code, message, retryAfter, field) {
     super(message || code || 'HTTP ' + status);
     this.status = status;
     this.code = code || '';
     this.retryAfter = retryAfter || ''; // the reply's Retry-After header
+    this.field = field || ''; // the field a 400 names (center-api.md, Errors)
   }
 }
 
@@ -91,7 +92,7 @@ export async function call(method, path, body, params) {
     }
   }
   if (!res.ok) {
-    throw new ApiError(res.status, data && data.error, data && data.message, res.headers.get('Retry-After'));
+    throw new ApiError(res.status, data && data.error, data && data.message, res.headers.get('Retry-After'), data && data.field);
   }
   return data;
 }

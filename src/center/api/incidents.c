@@ -531,7 +531,8 @@ int mm_api_tenant_sla_set(struct mm_request *req)
     json_int_t res = json_integer_value(json_object_get(body, "resolve_minutes"));
     json_decref(body);
     if (ack < 1 || ack > 525600 || res < 1 || res > 525600)
-        return mm_reply_error(req, 400, "bad_field", "minutes must be 1-525600");
+        return mm_reply_error(req, 400, "bad_field",
+                              "acknowledge_minutes and resolve_minutes must be 1-525600");
     s.acknowledge_minutes = (int)ack;
     s.resolve_minutes = (int)res;
     struct mm_actor who = mm_api_actor(req);
