@@ -28,6 +28,11 @@ SUITE = clirun.Suite("risk", EXPECTED, WORK)
 check, run, golden = SUITE.check, SUITE.run, SUITE.golden
 
 
+def golden_bytes(name):
+    with open(os.path.join(EXPECTED, name), "rb") as f:
+        return f.read()
+
+
 def write(name, data):
     with open(os.path.join(WORK, name), "wb") as f:
         f.write(data if isinstance(data, bytes) else data.encode())
@@ -157,7 +162,35 @@ def test_template():
     rc, _, _ = run(["risk", "--template", "--bom", "--output", "t2.csv"])
     with open(os.path.join(WORK, "t2.csv"), "rb") as f:
         check(f.read().startswith(b"\xef\xbb\xbfasset,owner"), "template --bom --output")
-    for name in ("t.csv", "t2.csv"):
+    # to a file the template has the mark (BOM) by default, so that Japanese Excel opens it
+    # by a double-click; the next step is said after it; --no-bom leaves the mark out
+    rc, out, err = run(["--lang", "ja", "risk", "--template", "--output", "資産一覧.csv"])
+    check(rc == 0 and err == "" and out.decode() == (
+        "資産一覧.csv にひな形を書きました。Excel で開き、記入例の行を自社の資産に書き換えて保存"
+        "してから「mamori risk --format html --output リスク分析.html 資産一覧.csv」を実行して"
+        "ください。評価は 1〜3 の数字で書きます（3 がいちばん重い・起こりやすい）。\n"),
+          "template ja --output: %d %r %r" % (rc, out, err))
+    with open(os.path.join(WORK, "資産一覧.csv"), "rb") as f:
+        check(f.read() == b"\xef\xbb\xbf" + golden_bytes("template-ja.csv"),
+              "template --output: BOM and the golden template")
+    rc, out, err = run(["risk", "--template", "--output", "my list.csv"])
+    check(rc == 0 and out.decode() == (
+        "Wrote the template to my list.csv. Open it in Excel, replace the example rows with your "
+        "own assets and save it, then run \"mamori risk --format html --output "
+        "risk-analysis.html 'my list.csv'\". Ratings are 1 to 3 (3 is the most serious or the "
+        "most likely).\n"), "template en --output: %d %r %r" % (rc, out, err))
+    rc, out, err = run(["risk", "--template", "--no-bom", "--output", "t3.csv"])
+    with open(os.path.join(WORK, "t3.csv"), "rb") as f:
+        check(rc == 0 and f.read() == golden_bytes("template-en.csv"), "template --no-bom")
+    # the finished CSV to a file has the mark too; on standard output only with --bom
+    rc, out, err = run(["--lang", "ja", "risk", "--format", "csv", "--output", "t4.csv",
+                        "inventory-ja.csv"])
+    with open(os.path.join(WORK, "t4.csv"), "rb") as f:
+        check(rc == 0 and out == b"" and f.read() == b"\xef\xbb\xbf" + golden_bytes("ja.csv"),
+              "csv --output: BOM by default")
+    rc, out, err = run(["--lang", "ja", "risk", "--format", "csv", "--bom", "inventory-ja.csv"])
+    check(rc == 0 and out == b"\xef\xbb\xbf" + golden_bytes("ja.csv"), "csv --bom to stdout")
+    for name in ("t.csv", "t2.csv", "t3.csv", "t4.csv", "資産一覧.csv", "my list.csv"):
         os.unlink(os.path.join(WORK, name))
 
 
@@ -526,7 +559,13 @@ def test_usage():
          "mamori risk: --accept-below takes a whole number from 1 to 10\n"),
         (["risk", "--encoding", "latin1", "inventory-en.csv"], 2,
          "mamori risk: --encoding takes auto, utf-8 or cp932\n"),
-        (["risk"], 2, "mamori risk: give exactly one inventory CSV file\n"),
+        # no file at all: how to make the template
+        (["risk"], 2, "mamori risk: give exactly one inventory CSV file (\"mamori risk --template "
+         "--output inventory.csv\" writes an example to fill in)\n"),
+        (["--lang", "ja", "risk"], 2, "mamori risk: 資産一覧の CSV ファイルを 1 つ指定してください"
+         "（記入例つきのひな形は「mamori risk --template --output 資産一覧.csv」で作れます）\n"),
+        (["risk", "--bom", "--no-bom", "--template"], 2,
+         "mamori risk: --bom and --no-bom cannot be given together\n"),
         (["risk", "a.csv", "b.csv"], 2, "mamori risk: give exactly one inventory CSV file\n"),
         (["risk", "--template", "inventory-en.csv"], 2,
          "mamori risk: --template does not take an input file\n"),
