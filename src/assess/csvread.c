@@ -594,10 +594,24 @@ static bool needs_quotes(const char *s)
     return s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t';
 }
 
+/* True when a spreadsheet may read s as a formula: it starts with = + - @
+ * (or a tab or CR before them), or with their full-width forms ＝＋－＠
+ * (U+FF1D, U+FF0B, U+FF0D, U+FF20), which Japanese Excel converts to the
+ * ASCII ones as it does for what is typed into a cell. */
+static bool looks_like_formula(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (s[0] && strchr("=+-@\t\r", s[0]))
+        return true;
+    if (u[0] != 0xef || u[1] == 0 || u[2] == 0)
+        return false;
+    return (u[1] == 0xbc && (u[2] == 0x9d || u[2] == 0x8b || u[2] == 0x8d || u[2] == 0xa0));
+}
+
 int mm_csv_put_field(struct mm_buf *b, const char *s, bool neutralise)
 {
     int r = 0;
-    bool formula = neutralise && s[0] && strchr("=+-@\t\r", s[0]);
+    bool formula = neutralise && looks_like_formula(s);
     bool quote = needs_quotes(s);
     if (quote)
         r = mm_buf_putc(b, '"');

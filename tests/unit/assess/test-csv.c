@@ -476,6 +476,12 @@ static void test_writer(void **state)
     assert_int_equal(mm_csv_put_record(&b, fields, 10, true), 0);
     assert_string_equal(mm_buf_str(&b), "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\" "
                                         "pad\",,'=SUM(A1),'-1,'@x,日本語\r\n");
+    /* the full-width ＝＋－＠ too (Japanese Excel reads them as = + - @); not
+     * other full-width text (Ｂ, （) nor a lone lead byte */
+    mm_buf_reset(&b);
+    const char *wide[] = {"＝SUM(A1)", "＋1", "－1", "＠x", "Ｂ社", "（株）", "\xef"};
+    assert_int_equal(mm_csv_put_record(&b, wide, 7, true), 0);
+    assert_string_equal(mm_buf_str(&b), "'＝SUM(A1),'＋1,'－1,'＠x,Ｂ社,（株）,\xef\r\n");
     mm_buf_reset(&b);
     assert_int_equal(mm_csv_put_record(&b, fields + 6, 2, false), 0);
     assert_string_equal(mm_buf_str(&b), "=SUM(A1),-1\r\n");
