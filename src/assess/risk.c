@@ -167,7 +167,8 @@ static int column_of_header(const json_t *spec, const char *header, bool *comput
 
 /* ---- errors ---- */
 
-/* Copies text for a message: control characters become spaces, at most 40
+/* Copies text for a message: control characters (bidi ones too:
+ * mm_text_control_len) become spaces, at most 40
  * code points, an ellipsis when shortened. */
 static void clean_copy(char *out, size_t outlen, const char *s)
 {
@@ -180,7 +181,9 @@ static void clean_copy(char *out, size_t outlen, const char *s)
             }
             break;
         }
-        out[k++] = (char)(*p < 0x20 || *p == 0x7f ? ' ' : *p);
+        size_t ctl = mm_text_control_len((const char *)p);
+        out[k++] = ctl ? ' ' : (char)*p;
+        p += ctl ? ctl - 1 : 0;
     }
     /* never end inside a multi-byte sequence */
     while (k > 0 && !mm_utf8_valid(out, k, NULL))

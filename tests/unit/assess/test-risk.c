@@ -857,6 +857,16 @@ static void test_html_and_text_output(void **state)
     assert_non_null(strstr(mm_buf_str(&b), "accept    "
                                            " 31mr  \xc2\xa0\xc3\xa9\n"));
     assert_null(strstr(mm_buf_str(&b), "\xc2\x9b"));
+    mm_risk_sheet_free(s);
+    /* Nor do bidi controls (U+202E RLO, U+2066 LRI, U+2069 PDI): they
+     * would show the rest of the line reversed. U+2029 and kana stay. */
+    s = parse_ok(EN_HEADER "\nfile\xe2\x80\xae"
+                           "txt.exe\xe2\x81\xa6x\xe2\x81\xa9\xe3\x81\x82,x,y,z,1,1,1,1,1\n",
+                 NULL);
+    mm_buf_reset(&b);
+    assert_int_equal(mm_risk_write_text(s, MM_LANG_EN, &b), 0);
+    assert_non_null(strstr(mm_buf_str(&b), " file txt.exe x \xe3\x81\x82\n"));
+    assert_null(strstr(mm_buf_str(&b), "\xe2\x80\xae"));
     mm_buf_free(&b);
     mm_risk_sheet_free(s);
 }

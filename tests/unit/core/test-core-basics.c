@@ -167,6 +167,20 @@ static void test_utf8(void **state)
     assert_false(mm_utf8_valid("\xed\xa0\x80", 3, NULL)); /* surrogate */
     assert_false(mm_utf8_valid("\xe5\xae", 2, NULL));     /* truncated */
     assert_int_equal(mm_utf8_len("守りx"), 3);
+    /* what text output must not pass to a terminal */
+    assert_int_equal(mm_text_control_len("\x1b[31m"), 1);
+    assert_int_equal(mm_text_control_len("\x7f"), 1);
+    assert_int_equal(mm_text_control_len("\xc2\x9b"), 2);     /* U+009B CSI */
+    assert_int_equal(mm_text_control_len("\xc2\xa0"), 0);     /* U+00A0 */
+    assert_int_equal(mm_text_control_len("\xe2\x80\xae"), 3); /* U+202E RLO */
+    assert_int_equal(mm_text_control_len("\xe2\x80\xaa"), 3); /* U+202A LRE */
+    assert_int_equal(mm_text_control_len("\xe2\x81\xa6"), 3); /* U+2066 LRI */
+    assert_int_equal(mm_text_control_len("\xe2\x81\xa9"), 3); /* U+2069 PDI */
+    assert_int_equal(mm_text_control_len("\xe2\x80\xa9"), 0); /* U+2029 */
+    assert_int_equal(mm_text_control_len("\xe2\x81\xaa"), 0); /* U+206A */
+    assert_int_equal(mm_text_control_len("\xe2\x80"), 0);     /* cut */
+    assert_int_equal(mm_text_control_len("守"), 0);
+    assert_int_equal(mm_text_control_len(""), 0);
     char t[] = "  hi \r\n";
     assert_string_equal(mm_str_trim(t), "hi");
     /* Full-width ASCII and the ideographic space fold; other text stays. */
