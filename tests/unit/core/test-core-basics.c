@@ -310,6 +310,35 @@ static void ini_long_line(void)
     unlink(path);
 }
 
+/* A line of a file holding a NUL byte is refused with its line: inih cut
+ * the line there ("name = ab\0cd" read as "ab"). Entries carry their
+ * lines. */
+static void ini_nul_and_lines(void)
+{
+    struct mm_ini *ini;
+    char err[256], path[] = "/tmp/mm-ini-nul-XXXXXX";
+    static const char text[] = "[s]\nk = 1\nname = ab\0cd\n";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    ini = (void *)1;
+    assert_int_equal(mm_ini_load_file(path, &ini, err, sizeof err), MM_EPARSE);
+    assert_null(ini);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, ":3:"));
+    assert_non_null(strstr(err, "NUL"));
+    unlink(path);
+    assert_int_equal(mm_ini_load_string("[s]\n\na = 1\n; c\nb = 2\n", &ini, err, sizeof err), 0);
+    const char *s, *k, *v;
+    int line;
+    mm_ini_entry(ini, 0, &s, &k, &v, &line);
+    assert_int_equal(line, 3);
+    mm_ini_entry(ini, 1, &s, &k, &v, &line);
+    assert_int_equal(line, 5);
+    mm_ini_free(ini);
+}
+
 static void test_ini(void **state)
 {
     (void)state;
@@ -343,6 +372,7 @@ static void test_ini(void **state)
     assert_null(ini);
     assert_int_equal(mm_ini_load_file("/nonexistent/x.ini", &ini, err, sizeof err), MM_ENOENT);
     ini_long_line();
+    ini_nul_and_lines();
 }
 
 /* The entries no getter asked for in a section it asked about, and the
