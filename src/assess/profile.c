@@ -85,10 +85,12 @@ static const struct field *find_field(const char *name)
     return NULL;
 }
 
+/* C0, DEL, C1 and the bidi controls (mm_text_control_len): a name that
+ * reorders or drives the terminal it is printed on is refused. */
 static bool has_control_chars(const char *s)
 {
     for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+        if (mm_text_control_len(s))
             return true;
     return false;
 }

@@ -228,6 +228,21 @@ static void test_text_limits(void **state)
     assert_int_equal(e.problem, MM_PROFILE_BAD_TEXT);
     assert_int_equal(mm_profile_set(&p, "address", "\xff\xfe", &e), MM_EINVAL);
     assert_int_equal(e.problem, MM_PROFILE_BAD_TEXT);
+    /* a C1 control and a bidi override (U+202E) too: they drive or reorder
+     * the terminal line a name is printed on */
+    assert_int_equal(mm_profile_set(&p, "name",
+                                    "a\xc2\x9b"
+                                    "b",
+                                    &e),
+                     MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_BAD_TEXT);
+    assert_int_equal(mm_profile_set(&p, "name",
+                                    "abc\xe2\x80\xae"
+                                    "def",
+                                    &e),
+                     MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_BAD_TEXT);
+    assert_int_equal(mm_profile_set(&p, "name", "山田\xc2\xa0製作所", &e), 0);
     assert_int_equal(mm_profile_set(&p, "colour", "red", &e), MM_EINVAL);
     assert_int_equal(e.problem, MM_PROFILE_UNKNOWN);
     assert_string_equal(e.field, "colour");
