@@ -72,6 +72,30 @@ int mm_answer_parse(const char *s, enum mm_answer *out)
     return s ? answer_lookup(s, out) : MM_EINVAL;
 }
 
+/* Copies key for a message into dst (cap bytes): whole UTF-8 characters
+ * (a Japanese key is shown as written), '?' for a control character (bidi
+ * ones too: mm_text_control_len), a '"' and a byte that is no UTF-8;
+ * truncated between characters. */
+static void copy_shown_key(char *dst, size_t cap, const char *key)
+{
+    size_t j = 0;
+    while (*key && j + 1 < cap) {
+        size_t ctl = mm_text_control_len(key);
+        size_t n = ctl ? 0 : mm_utf8_seq_len((const unsigned char *)key, strlen(key));
+        if (n > 1 && j + n < cap) {
+            memcpy(dst + j, key, n);
+            j += n;
+            key += n;
+            continue;
+        }
+        if (n > 1) /* no room for the whole character */
+            break;
+        dst[j++] = n == 1 && *key != '"' ? *key : '?';
+        key += ctl ? ctl : 1;
+    }
+    dst[j] = '\0';
+}
+
 /* Keeps a printable, truncated copy of an unknown key for the message; with
  * item_ids, a key holding a JSON string (an "items" id written as "3") is
  * kept as the string's text and marked as a string. */
@@ -85,13 +109,7 @@ static void remember_unknown_key(struct mm_answers_issues *issues, const char *k
         key = json_string_value(id);
         issues->unknown_strings |= 1u << n;
     }
-    char *dst = issues->unknown_keys[n];
-    size_t cap = sizeof issues->unknown_keys[n], j = 0;
-    for (size_t i = 0; key[i] && j + 1 < cap; i++) {
-        unsigned char c = (unsigned char)key[i];
-        dst[j++] = (c >= 0x20 && c < 0x7f && c != '"') ? (char)c : '?';
-    }
-    dst[j] = '\0';
+    copy_shown_key(issues->unknown_keys[n], sizeof issues->unknown_keys[n], key);
     json_decref(id);
 }
 
@@ -99,6 +117,18 @@ static bool issues_any(const struct mm_answers_issues *issues)
 {
     return issues->bad_json || issues->missing || issues->invalid || issues->na_refused ||
            issues->repeated || issues->n_unknown_keys || issues->too_many_keys;
+}
+
+/* The item a key names: "1".."n" (canonical), also typed in full-width
+ * digits ("１２", as the profile takes them); 0 for none. */
+static int key_item(const char *key, int n)
+{
+    int id = mm_str_index(key, n);
+    char folded[32];
+    if (id != 0 || (unsigned char)key[0] != 0xef || strlen(key) >= sizeof folded)
+        return id;
+    memcpy(folded, key, strlen(key) + 1);
+    return mm_str_index(mm_str_fold_fullwidth(folded), n);
 }
 
 /* obj is a report's "items" made an object (by mm_answers_parse): a key that
@@ -126,14 +156,17 @@ static int answers_from_json(const struct mm_answers_spec *spec, const json_t *o
     }
     const char *key;
     const json_t *value;
+    uint64_t seen = 0, twice = 0;
     json_object_foreach((json_t *)obj, key, value)
     {
-        int id = mm_str_index(key, (int)spec->n_items); /* "1".."n", canonical */
+        int id = key_item(key, (int)spec->n_items);
         if (id == 0) {
             remember_unknown_key(issues, key, flags & ANSWERS_ITEM_IDS);
             continue;
         }
         uint64_t bit = UINT64_C(1) << (id - 1);
+        twice |= seen & bit; /* "3" and "３" */
+        seen |= bit;
         enum mm_answer a;
         if (mm_answer_parse(json_string_value(value), &a) != 0 || !(spec->values & (1u << a))) {
             issues->invalid |= bit;
@@ -145,11 +178,15 @@ static int answers_from_json(const struct mm_answers_spec *spec, const json_t *o
         }
         answers[id - 1] = a;
     }
+    for (size_t i = 0; i < spec->n_items; i++) /* which one was meant is unclear */
+        if (twice & (UINT64_C(1) << i))
+            answers[i] = MM_ANSWER_NONE;
+    issues->repeated = twice & ~(issues->invalid | issues->na_refused);
     if (!(flags & MM_ANSWERS_PARTIAL)) {
         for (size_t i = 0; i < spec->n_items; i++) {
             uint64_t bit = UINT64_C(1) << i;
-            if (answers[i] == MM_ANSWER_NONE && !(issues->invalid & bit) &&
-                !(issues->na_refused & bit))
+            if (answers[i] == MM_ANSWER_NONE &&
+                !((issues->invalid | issues->na_refused | twice) & bit))
                 issues->missing |= bit;
         }
     }
@@ -235,7 +272,7 @@ int mm_answers_parse_doc(const struct mm_answers_spec *spec, const char *text, s
         for (size_t i = 0; i < spec->n_items; i++)
             if (repeated & (UINT64_C(1) << i))
                 answers[i] = MM_ANSWER_NONE;
-        issues->repeated = repeated & ~(issues->invalid | issues->na_refused);
+        issues->repeated |= repeated & ~(issues->invalid | issues->na_refused);
         issues->missing &= ~repeated;
         r = issues_any(issues) ? MM_EINVAL : 0;
     }

@@ -302,13 +302,24 @@ static void fail_from_parser(struct reader *r, enum mm_csv_errkind parse_kind)
 }
 
 #define CSV_FLAGS (CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)
+/* libcsv grows its field buffer by this many bytes at a time; its default
+ * (128) makes a long field cost one copy per 128 bytes (quadratic). */
+#define CSV_BLOCK (64 * 1024)
+
+static int init_parser(struct csv_parser *p)
+{
+    if (csv_init(p, CSV_FLAGS) != 0)
+        return -1;
+    csv_set_blk_size(p, CSV_BLOCK);
+    return 0;
+}
 
 /* After a parser error: drops the record and starts the parser afresh. */
 static int restart_parser(struct reader *r)
 {
     drop_record(r);
     csv_free(&r->parser);
-    if (csv_init(&r->parser, CSV_FLAGS) != 0) {
+    if (init_parser(&r->parser) != 0) {
         fail(r, MM_ENOMEM, MM_CSV_ERR_NOMEM, 0, 0);
         return r->rc;
     }
@@ -483,7 +494,7 @@ int mm_csv_read(const void *data, size_t len, const struct mm_csv_options *opt,
         goto out;
     }
     r.table = calloc(1, sizeof *r.table);
-    if (!r.table || csv_init(&r.parser, CSV_FLAGS) != 0) {
+    if (!r.table || init_parser(&r.parser) != 0) {
         free(r.table);
         r.table = NULL;
         fail(&r, MM_ENOMEM, MM_CSV_ERR_NOMEM, 0, 0);
@@ -583,10 +594,24 @@ static bool needs_quotes(const char *s)
     return s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t';
 }
 
+/* True when a spreadsheet may read s as a formula: it starts with = + - @
+ * (or a tab or CR before them), or with their full-width forms ＝＋－＠
+ * (U+FF1D, U+FF0B, U+FF0D, U+FF20), which Japanese Excel converts to the
+ * ASCII ones as it does for what is typed into a cell. */
+static bool looks_like_formula(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (s[0] && strchr("=+-@\t\r", s[0]))
+        return true;
+    if (u[0] != 0xef || u[1] == 0 || u[2] == 0)
+        return false;
+    return (u[1] == 0xbc && (u[2] == 0x9d || u[2] == 0x8b || u[2] == 0x8d || u[2] == 0xa0));
+}
+
 int mm_csv_put_field(struct mm_buf *b, const char *s, bool neutralise)
 {
     int r = 0;
-    bool formula = neutralise && s[0] && strchr("=+-@\t\r", s[0]);
+    bool formula = neutralise && looks_like_formula(s);
     bool quote = needs_quotes(s);
     if (quote)
         r = mm_buf_putc(b, '"');

@@ -134,8 +134,8 @@ int mm_csv_encoding_parse(const char *s, enum mm_csv_encoding *out);
 
 /* Appends one field, quoted when it holds a comma, quote, CR, LF or leading
  * or trailing space. With neutralise set, a field starting with =, +, -, @,
- * TAB or CR gets a leading apostrophe so spreadsheets do not run it as a
- * formula (CSV injection). */
+ * TAB or CR, or with the full-width ＝＋－＠, gets a leading apostrophe so
+ * spreadsheets do not run it as a formula (CSV injection). */
 int mm_csv_put_field(struct mm_buf *b, const char *s, bool neutralise);
 
 /* Appends n fields separated by commas and ending in CRLF. */

@@ -5,6 +5,7 @@
 #include "assess/diagnose.h"
 #include "core/error.h"
 #include "core/html.h"
+#include "core/str.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -266,11 +267,33 @@ static void text_bar(struct writer *w, int score, int max)
     ws(w, "]");
 }
 
+/* "Organisation: NAME" + end when the result names one (text and
+ * Markdown); control and bidi characters of the name become spaces. */
+static void org_line(struct writer *w, const struct mm_diag_result *res, const char *end)
+{
+    char clean[MM_DIAG_ORG_MAX + 1];
+    size_t k = 0;
+    if (!res->org[0])
+        return;
+    for (const char *p = res->org; *p && k < MM_DIAG_ORG_MAX;) {
+        size_t n = mm_text_control_len(p);
+        clean[k++] = n ? ' ' : *p;
+        p += n ? n : 1;
+    }
+    clean[k] = '\0';
+    ws(w, tr(w, "report.org"));
+    ws(w, ": ");
+    ws(w, clean);
+    ws(w, end);
+}
+
 static void text_summary(struct writer *w, const struct mm_diag_catalogue *cat,
                          const struct mm_diag_result *res)
 {
     const json_t *band = cat->bands[res->band].data;
-    wf(w, "%s\n%s: %s\n\n", tr(w, "report.title"), tr(w, "report.date"), res->date);
+    wf(w, "%s\n", tr(w, "report.title"));
+    org_line(w, res, "\n");
+    wf(w, "%s: %s\n\n", tr(w, "report.date"), res->date);
     wf(w, "%s: %d / %d — %s\n%s\n\n", tr(w, "report.score"), res->score, MM_DIAG_MAX,
        mm_text(json_object_get(band, "title"), w->lang),
        mm_text(json_object_get(band, "message"), w->lang));
@@ -343,7 +366,9 @@ static void md_summary(struct writer *w, const struct mm_diag_catalogue *cat,
                        const struct mm_diag_result *res)
 {
     const json_t *band = cat->bands[res->band].data;
-    wf(w, "# %s\n\n%s: %s\n\n", tr(w, "report.title"), tr(w, "report.date"), res->date);
+    wf(w, "# %s\n\n", tr(w, "report.title"));
+    org_line(w, res, "  \n");
+    wf(w, "%s: %s\n\n", tr(w, "report.date"), res->date);
     wf(w, "## %s: %d / %d — %s\n\n%s\n\n", tr(w, "report.score"), res->score, MM_DIAG_MAX,
        mm_text(json_object_get(band, "title"), w->lang),
        mm_text(json_object_get(band, "message"), w->lang));
@@ -407,6 +432,7 @@ static void render_md(struct writer *w, const struct mm_diag_catalogue *cat,
 /* ---- HTML ---------------------------------------------------------------- */
 
 static const char html_css[] =
+    ".diag-org { font-size: 1.25rem; font-weight: bold; margin: 0.2rem 0; }\n"
     ".diag-head { display: flex; align-items: baseline; gap: 1.2rem; }\n"
     ".diag-band { font-size: 1.2rem; font-weight: 700; }\n"
     ".chart { margin: .6rem 0 1rem; }\n"
@@ -453,7 +479,13 @@ static void html_summary(struct writer *w, const struct mm_diag_catalogue *cat,
     const json_t *band = cat->bands[res->band].data;
     ws(w, "<h1>");
     wh(w, tr(w, "report.title"));
-    wf(w, "</h1>\n<p class=\"muted\">%s: %s</p>\n", tr(w, "report.date"), res->date);
+    ws(w, "</h1>\n");
+    if (res->org[0]) {
+        wf(w, "<p class=\"diag-org\" id=\"org\">%s: ", tr(w, "report.org"));
+        wh(w, res->org);
+        ws(w, "</p>\n");
+    }
+    wf(w, "<p class=\"muted\">%s: %s</p>\n", tr(w, "report.date"), res->date);
     wf(w,
        "<div class=\"diag-head\"><span class=\"score\" id=\"score\">%d / %d</span>"
        "<span class=\"diag-band\" data-band=\"%s\">",

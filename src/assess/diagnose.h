@@ -46,6 +46,8 @@ struct mm_diag_catalogue {
     size_t n_bands;
 };
 
+#define MM_DIAG_ORG_MAX 300 /* bytes of the organisation's name (as the profile's) */
+
 struct mm_diag_result {
     enum mm_answer answers[MM_DIAG_ITEMS]; /* answers[id - 1] */
     int points[MM_DIAG_ITEMS];
@@ -58,6 +60,7 @@ struct mm_diag_result {
     int unknown[MM_DIAG_ITEMS], na[MM_DIAG_ITEMS]; /* item ids, ascending */
     size_t n_unknown, n_na;
     char date[11];
+    char org[MM_DIAG_ORG_MAX + 1]; /* organisation named in the heading; "" for none */
 };
 
 struct mm_diag_change {

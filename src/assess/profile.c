@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/ini.h"
+#include "core/msg.h"
 #include "core/str.h"
 
 #include <errno.h>
@@ -84,10 +85,12 @@ static const struct field *find_field(const char *name)
     return NULL;
 }
 
+/* C0, DEL, C1 and the bidi controls (mm_text_control_len): a name that
+ * reorders or drives the terminal it is printed on is refused. */
 static bool has_control_chars(const char *s)
 {
     for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+        if (mm_text_control_len(s))
             return true;
     return false;
 }
@@ -175,10 +178,20 @@ int mm_profile_set(struct mm_profile *p, const char *field, const char *value,
     return MM_EINVAL;
 }
 
+/* A field written twice in the file (lines first and again): refused, as
+ * the file would otherwise say two things and the last silently win. */
+static int duplicate(struct mm_profile_error *e, const struct field *f, int first, int again)
+{
+    char name[64], lines[160];
+    snprintf(name, sizeof name, "%s.%s", f->section, f->name);
+    mm_msg_format(lines, sizeof lines, "assess-docs", "profile.duplicate_lines", first, again);
+    return set_error(e, MM_PROFILE_DUPLICATE, name, lines);
+}
+
 /* Applies every entry of a loaded INI file; the first bad one stops it. */
 static int apply_ini(struct mm_profile *p, const struct mm_ini *ini, struct mm_profile_error *e)
 {
-    int r = 0;
+    int r = 0, seen[sizeof fields / sizeof fields[0]] = {0}; /* the line of each field */
     for (size_t i = 0; i < mm_ini_count(ini) && r == 0; i++) {
         const char *section, *key, *value;
         int line;
@@ -191,6 +204,9 @@ static int apply_ini(struct mm_profile *p, const struct mm_ini *ini, struct mm_p
             snprintf(name, sizeof name, "%s.%s", sec, k);
             return set_error(e, MM_PROFILE_UNKNOWN, name, NULL);
         }
+        if (seen[f - fields])
+            return duplicate(e, f, seen[f - fields], line);
+        seen[f - fields] = line > 0 ? line : -1;
         r = mm_profile_set(p, key, value, e);
     }
     return r;

@@ -46,6 +46,7 @@ enum mm_profile_problem {
     MM_PROFILE_UNKNOWN,     /* no such field (or wrong section in the INI file) */
     MM_PROFILE_SYNTAX,      /* INI syntax error; detail holds "file:line: ..." */
     MM_PROFILE_NOFILE,      /* the INI file cannot be read */
+    MM_PROFILE_DUPLICATE,   /* a field written twice in the INI file; detail names the lines */
 };
 
 struct mm_profile_error {

@@ -7,6 +7,7 @@
 #include "assess/risk.h"
 #include "core/data.h"
 #include "core/error.h"
+#include "core/str.h"
 #include "core/timefmt.h"
 
 #include <pthread.h>
@@ -229,20 +230,16 @@ static int put_padded(struct mm_buf *out, const char *s, size_t width)
 
 /* Appends s with line breaks, tabs and every other control character
  * turned into spaces: a cell holding ESC must not drive the terminal the
- * text report is shown on. C1 controls too (U+0080-U+009F, UTF-8 C2 80 to
- * C2 9F: U+009B is CSI on some terminals), one space for the two bytes. */
+ * text report is shown on. C1 controls too (U+009B is CSI on some
+ * terminals) and the bidi controls (U+202A-U+202E, U+2066-U+2069: they
+ * reorder what follows on the line), one space each (mm_text_control_len). */
 static int put_one_line(struct mm_buf *out, const char *s)
 {
     int r = 0;
-    for (; r == 0 && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        unsigned char next = (unsigned char)s[1];
-        if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {
-            r = mm_buf_putc(out, ' ');
-            s++;
-            continue;
-        }
-        r = mm_buf_putc(out, c < 0x20 || c == 0x7f ? ' ' : *s);
+    while (r == 0 && *s) {
+        size_t n = mm_text_control_len(s);
+        r = mm_buf_putc(out, n ? ' ' : *s);
+        s += n ? n : 1;
     }
     return r;
 }

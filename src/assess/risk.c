@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- the method ---- */
 
@@ -167,7 +168,8 @@ static int column_of_header(const json_t *spec, const char *header, bool *comput
 
 /* ---- errors ---- */
 
-/* Copies text for a message: control characters become spaces, at most 40
+/* Copies text for a message: control characters (bidi ones too:
+ * mm_text_control_len) become spaces, at most 40
  * code points, an ellipsis when shortened. */
 static void clean_copy(char *out, size_t outlen, const char *s)
 {
@@ -180,7 +182,9 @@ static void clean_copy(char *out, size_t outlen, const char *s)
             }
             break;
         }
-        out[k++] = (char)(*p < 0x20 || *p == 0x7f ? ' ' : *p);
+        size_t ctl = mm_text_control_len((const char *)p);
+        out[k++] = ctl ? ' ' : (char)*p;
+        p += ctl ? ctl - 1 : 0;
     }
     /* never end inside a multi-byte sequence */
     while (k > 0 && !mm_utf8_valid(out, k, NULL))
@@ -403,14 +407,31 @@ static bool cell_is_blank(const char *cell)
     return n == 0;
 }
 
-/* Parses a rating: "1"-"3" or the fullwidth "１"-"３". Returns the kind of
- * problem, MM_RISK_ERR_NONE with *v set when fine. */
+/* The rating a word names: 低/中/高 or low/medium/high (any case) as
+ * 1/2/3, the level names the report itself uses; 0 for none. */
+static int rating_word(const char *p, size_t n)
+{
+    static const struct {
+        const char *word;
+        int value;
+    } words[] = {{"低", 1}, {"中", 2}, {"高", 3}, {"low", 1}, {"medium", 2}, {"high", 3}};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i].word) == n && strncasecmp(p, words[i].word, n) == 0)
+            return words[i].value;
+    return 0;
+}
+
+/* Parses a rating: "1"-"3", the fullwidth "１"-"３", or a word
+ * (rating_word). Returns the kind of problem, MM_RISK_ERR_NONE with *v
+ * set when fine. */
 static enum mm_risk_errkind parse_rating(const char *cell, int *v)
 {
     size_t n;
     const char *p = trim_span(cell, &n), *end = p + n;
     if (n == 0)
         return MM_RISK_ERR_RATING_EMPTY;
+    if ((*v = rating_word(p, n)) != 0)
+        return MM_RISK_ERR_NONE;
     /* digits: ASCII or fullwidth (EF BC 90-99), an optional leading sign */
     long value = 0;
     size_t digits = 0;

@@ -92,10 +92,12 @@ int mm_rules_read_file(const char *path, struct mm_rules_answers *out, struct mm
         return r;
     json_error_t jerr;
     const char *body = mm_utf8_skip_bom(text, &len);
-    json_t *root = json_loadb(body, len, 0, &jerr);
+    /* a key written twice is refused: jansson kept the last value silently */
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         e->empty = mm_str_blank(body, len);
-        e->not_json = !e->empty;
+        e->duplicate = !e->empty && json_error_code(&jerr) == json_error_duplicate_key;
+        e->not_json = !e->empty && !e->duplicate;
         e->line = jerr.line;
         snprintf(e->detail, sizeof e->detail, "%.160s", jerr.text);
         free(text);
@@ -128,6 +130,14 @@ int mm_rules_error_describe(const struct mm_rules_error *e, enum mm_lang lang, s
         const struct mm_fill_var vars[] = {{"line", line}, {"detail", e->detail}};
         int r = mm_fill(out, MM_FILL_MAX, mm_tr("assess-docs", "rules.error.not_json", lang), vars,
                         2, 0);
+        return r == 0 ? mm_buf_putc(out, '\n') : r;
+    }
+    if (e->duplicate) {
+        char line[16];
+        snprintf(line, sizeof line, "%d", e->line);
+        const struct mm_fill_var var = {"line", line};
+        int r = mm_fill(out, MM_FILL_MAX, mm_tr("assess-docs", "rules.error.duplicate", lang), &var,
+                        1, 0);
         return r == 0 ? mm_buf_putc(out, '\n') : r;
     }
     if (e->no_rules_object)

@@ -24,8 +24,9 @@ struct mm_rules_answers {
 
 /* What is wrong with an answers file. Bit i of a mask is rule i+1. */
 struct mm_rules_error {
-    bool empty;    /* nothing but spaces (or a byte-order mark) in the file */
-    bool not_json; /* not JSON at all; line and detail: where, the parser's words */
+    bool empty;     /* nothing but spaces (or a byte-order mark) in the file */
+    bool not_json;  /* not JSON at all; line and detail: where, the parser's words */
+    bool duplicate; /* a key written twice in one object (line: where) */
     int line;
     bool no_rules_object;  /* no "rules" object */
     unsigned missing_mask; /* rules without an entry */

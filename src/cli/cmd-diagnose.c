@@ -4,9 +4,12 @@
  * after every answer, resumable), then prints the report (text, JSON,
  * Markdown or HTML) and optionally keeps it in a dated history. The model
  * and the reports live in src/assess/diagnose*.c; this file is the command
- * line, the interactive screen and the files. See docs/man/mamori-diagnose.1.md. */
+ * line, the interactive screen and the files. The organisation named in the
+ * report's heading comes from --name or the --profile file (as for policy).
+ * See docs/man/mamori-diagnose.1.md. */
 #include "assess/answers-tty.h"
 #include "assess/diagnose.h"
+#include "assess/profile.h"
 #include "cli/cli.h"
 #include "cli/cmd-common.h"
 #include "cli/diagnosis-input.h"
@@ -24,7 +27,7 @@
 #define CMD "diagnose"
 
 struct diag_opts {
-    const char *answers, *output, *history, *progress;
+    const char *answers, *output, *history, *progress, *name, *profile;
     enum mm_diag_format format;
     bool resume, help, no_history;
 };
@@ -71,8 +74,8 @@ static const char *option_value(const char *name, int argc, char **argv, int *i,
 
 static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct diag_opts *o)
 {
-    static const char *const valued[] = {"--answers", "--format", "--output", "--history",
-                                         "--progress"};
+    static const char *const valued[] = {"--answers",  "--format", "--output", "--history",
+                                         "--progress", "--name",   "--profile"};
     struct mm_cmd_given given = {0}; /* each option once (mm_cmd_once), --help aside */
     int rc;
     memset(o, 0, sizeof *o);
@@ -115,6 +118,10 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct di
             o->history = v;
         else if (k == 4)
             o->progress = v;
+        else if (k == 5)
+            o->name = v;
+        else if (k == 6)
+            o->profile = v;
     }
     if (o->history && o->no_history)
         return usage_error(cli, "error.history_conflict",
@@ -453,6 +460,54 @@ out:
     return rc;
 }
 
+/* ---- the organisation ---------------------------------------------------- */
+
+/* A profile or --name that cannot be used: said as policy and declare say
+ * it ("FILE: profile field "x": problem — detail"). */
+static void report_profile_error(const struct mm_cli *cli, const char *where,
+                                 const struct mm_profile_error *e)
+{
+    char key[64];
+    snprintf(key, sizeof key, "profile.problem.%d", (int)e->problem);
+    const char *problem = mm_tr("assess-docs", key, cli->lang);
+    if (e->field[0])
+        mm_cli_error(cli, CMD, "%s: %s \"%s\": %s%s%s", where,
+                     mm_tr("assess-docs", "profile.error.field", cli->lang), e->field, problem,
+                     e->detail[0] ? " — " : "", e->detail);
+    else
+        mm_cli_error(cli, CMD, "%s: %s%s%s", where, problem, e->detail[0] ? " — " : "", e->detail);
+}
+
+/* The organisation's name for the heading into org: --name, else the
+ * --profile file's; "" when neither is given. Returns MM_EXIT_OK or the
+ * exit code after saying what is wrong. */
+static int resolve_org(const struct mm_cli *cli, const struct diag_opts *o, char *org, size_t cap)
+{
+    struct mm_profile p;
+    struct mm_profile_error e;
+    org[0] = '\0';
+    mm_profile_init(&p);
+    memset(&e, 0, sizeof e);
+    if (o->profile) {
+        int r = mm_profile_load_ini(&p, o->profile, &e);
+        if (r != 0 && e.problem == MM_PROFILE_NOFILE) { /* missing, unreadable, a folder */
+            if (!mm_cmd_no_input(cli, CMD, o->profile, r))
+                mm_cli_error(cli, CMD, "%s: %s", o->profile, mm_cmd_strerror(cli, r));
+            return MM_EXIT_IO;
+        }
+        if (r != 0) {
+            report_profile_error(cli, o->profile, &e);
+            return MM_EXIT_INPUT;
+        }
+    }
+    if (o->name && mm_profile_set(&p, "name", o->name, &e) != 0) {
+        report_profile_error(cli, "--name", &(struct mm_profile_error){.problem = e.problem});
+        return MM_EXIT_USAGE;
+    }
+    mm_strlcpy(org, p.name, cap);
+    return MM_EXIT_OK;
+}
+
 /* ---- report and history -------------------------------------------------- */
 
 static int write_report(const struct mm_cli *cli, const struct diag_opts *o,
@@ -500,7 +555,7 @@ static int save_history(const struct mm_cli *cli, const struct mm_diag_catalogue
 
 static int report(const struct mm_cli *cli, const struct mm_diag_catalogue *cat,
                   const struct diag_opts *o, const struct history *h, bool interactive,
-                  const enum mm_answer *answers)
+                  const enum mm_answer *answers, const char *org)
 {
     struct mm_diag_result res;
     struct mm_diag_changes changes;
@@ -510,6 +565,7 @@ static int report(const struct mm_cli *cli, const struct mm_diag_catalogue *cat,
     int rc = MM_EXIT_OK, r;
     if (mm_diag_evaluate(cat, answers, &res) != 0)
         return MM_EXIT_INPUT; /* cannot happen: answers were validated */
+    mm_strlcpy(res.org, org, sizeof res.org);
     /* The previous result is read as `mamori declare` reads it (256 KiB,
      * every check of an answers file, the score computed from the answers). */
     if (h->dir && (r = mm_diag_history_previous(cat, h->dir, &res, &changes, &bad)) != 0) {
@@ -566,6 +622,9 @@ int cmd_diagnose(const struct mm_cli *cli, int argc, char **argv)
         fputs(tr(cli, "help"), stdout);
         return MM_EXIT_OK;
     }
+    char org[MM_DIAG_ORG_MAX + 1];
+    if ((rc = resolve_org(cli, &o, org, sizeof org)) != MM_EXIT_OK)
+        return rc;
     int r = mm_diag_catalogue_load(&cat);
     if (r != 0)
         return io_error(cli, "error.catalogue", "diagnose/items.json", r);
@@ -585,7 +644,7 @@ int cmd_diagnose(const struct mm_cli *cli, int argc, char **argv)
             mm_cli_error(cli, CMD, "%s", tr(cli, "note.kept_nowhere"));
     }
     if (rc == MM_EXIT_OK && finished)
-        rc = report(cli, cat, &o, &h, progress_done != NULL, answers);
+        rc = report(cli, cat, &o, &h, progress_done != NULL, answers, org);
     if (rc == MM_EXIT_OK && progress_done) /* kept when the report could not be written */
         unlink(progress_done);
     free(progress_done);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
  * `mamori risk`: reads an asset inventory (CSV), computes each asset's risk
  * value and writes the result as text, CSV, JSON or HTML; `--template`
- * writes an example inventory. The whole output is built in memory first and
- * written to --output by an atomic rename, so a failed run leaves no partial
- * file. Exit codes: 0 ok, 2 usage, 3 invalid input, 4 read/write failure. */
+ * writes an example inventory (with a byte-order mark when it goes to a file,
+ * so that Japanese Excel opens it, and the next step said after). The whole output is built in
+ * memory first and written to --output by an atomic rename, so a failed run leaves no partial file.
+ * Exit codes: 0 ok, 2 usage, 3 invalid input, 4 read/write failure. */
 #include "assess/risk.h"
 #include "cli/cli.h"
 #include "cli/cmd-common.h"
@@ -19,13 +20,15 @@
 #define TR(key) mm_tr("risk", key, cli->lang)
 
 enum risk_format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON, FORMAT_HTML };
+enum risk_bom { BOM_DEFAULT, BOM_ON, BOM_OFF };
 
 struct risk_args {
     enum risk_format format;
     const char *output; /* NULL: stdout */
     const char *input;
     struct mm_risk_options opt;
-    bool bom, template;
+    enum risk_bom bom; /* BOM_DEFAULT: a mark on CSV written to a file */
+    bool template;
 };
 
 static int parse_format(const char *s, enum risk_format *out)
@@ -60,6 +63,7 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct ri
                                             {"accept-below", required_argument, NULL, 'a'},
                                             {"encoding", required_argument, NULL, 'e'},
                                             {"bom", no_argument, NULL, 'b'},
+                                            {"no-bom", no_argument, NULL, 'n'},
                                             {"template", no_argument, NULL, 't'},
                                             {"help", no_argument, NULL, 'h'},
                                             {0}};
@@ -91,7 +95,10 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct ri
                 return usage_error(cli, "cli.error.encoding", NULL);
             break;
         case 'b':
-            a->bom = true;
+        case 'n':
+            if (a->bom != BOM_DEFAULT)
+                return usage_error(cli, "cli.error.bom_both", NULL);
+            a->bom = c == 'b' ? BOM_ON : BOM_OFF;
             break;
         case 't':
             a->template = true;
@@ -107,7 +114,7 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct ri
     if (a->template && rest != 0)
         return usage_error(cli, "cli.error.template_input", NULL);
     if (!a->template && rest != 1)
-        return usage_error(cli, "cli.error.one_input", NULL);
+        return usage_error(cli, rest == 0 ? "cli.error.no_input" : "cli.error.one_input", NULL);
     a->input = a->template ? NULL : argv[optind];
     return -1;
 }
@@ -248,12 +255,52 @@ static int report_load_error(const struct mm_cli *cli, const char *path, int r,
     return csv && e->csv.kind == MM_CSV_ERR_NOMEM ? MM_EXIT_IO : MM_EXIT_INPUT;
 }
 
+/* Whether CSV output starts with a byte-order mark: asked for, or by
+ * default when it goes to a file (Japanese Excel, opening a file by a
+ * double-click, reads UTF-8 without the mark as Shift_JIS: garbage). */
+static bool want_bom(const struct risk_args *a)
+{
+    return a->bom == BOM_ON || (a->bom == BOM_DEFAULT && a->output != NULL);
+}
+
+/* True when path needs quoting to be pasted into a shell command. */
+static bool needs_shell_quotes(const char *path)
+{
+    return strpbrk(path, " \t\"'$`\\&;|<>()*?![]{}#~") != NULL;
+}
+
+/* Appends path as one shell word: in single quotes when it holds a byte
+ * the shell treats specially (a ' inside written '\''). */
+static int put_shell_word(struct mm_buf *b, const char *path)
+{
+    if (!needs_shell_quotes(path))
+        return mm_buf_puts(b, path);
+    int r = mm_buf_putc(b, '\'');
+    for (const char *p = path; r == 0 && *p; p++)
+        r = *p == '\'' ? mm_buf_puts(b, "'\\''") : mm_buf_putc(b, *p);
+    return r == 0 ? mm_buf_putc(b, '\'') : r;
+}
+
+/* After the template was written to a file: what to do next (stdout). */
+static void say_template_next(const struct mm_cli *cli, const char *path)
+{
+    struct mm_buf word = MM_BUF_INIT, msg = MM_BUF_INIT;
+    int r = put_shell_word(&word, path);
+    const struct mm_fill_var vars[] = {{"file", path}, {"arg", mm_buf_str(&word)}};
+    if (r == 0)
+        r = mm_fill(&msg, MM_FILL_MAX, TR("cli.template_next"), vars, 2, 0);
+    if (r == 0)
+        printf("%s\n", mm_buf_str(&msg));
+    mm_buf_free(&word);
+    mm_buf_free(&msg);
+}
+
 static int render(const struct risk_args *a, const struct mm_risk_sheet *s, enum mm_lang lang,
                   struct mm_buf *out)
 {
     switch (a->format) {
     case FORMAT_CSV:
-        return mm_risk_write_csv(s, lang, a->bom, out);
+        return mm_risk_write_csv(s, lang, want_bom(a), out);
     case FORMAT_JSON:
         return mm_risk_write_json(s, lang, out);
     case FORMAT_HTML:
@@ -274,7 +321,7 @@ int cmd_risk(const struct mm_cli *cli, int argc, char **argv)
         return rc;
     int r;
     if (a.template) {
-        r = mm_risk_write_template(cli->lang, a.bom, &out);
+        r = mm_risk_write_template(cli->lang, want_bom(&a), &out);
     } else {
         r = mm_risk_load_file(a.input, &a.opt, &sheet, &err);
         if (r != 0) {
@@ -289,6 +336,8 @@ int cmd_risk(const struct mm_cli *cli, int argc, char **argv)
         goto out;
     }
     rc = emit(cli, &a, &out);
+    if (rc == MM_EXIT_OK && a.template && a.output)
+        say_template_next(cli, a.output);
 out:
     mm_risk_sheet_free(sheet);
     mm_buf_free(&out);

@@ -26,11 +26,29 @@ struct mm_ini {
     size_t count, cap;
 };
 
-/* Debian's inih is built without INI_HANDLER_LINENO, so entries carry no line. */
+/* What the readers below hand inih, a line at a time: a file or a string;
+ * line counts the lines read, long_line the one longer than the line
+ * buffer and nul_line the one holding a NUL byte (0: none), where the
+ * read stopped. */
+struct line_reader {
+    FILE *f;
+    const char *s;
+    int line, long_line, nul_line, max;
+};
+
+/* inih's user data: the entries read so far and the reader, whose line
+ * count names each entry's line (Debian's inih is built without
+ * INI_HANDLER_LINENO; it calls the handler for the line just read). */
+struct parse_ctx {
+    struct mm_ini *ini;
+    const struct line_reader *rd;
+};
+
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
-    const int lineno = 0;
-    struct mm_ini *ini = user;
+    const struct parse_ctx *ctx = user;
+    struct mm_ini *ini = ctx->ini;
+    const int lineno = ctx->rd->line;
     if (!name) /* section header only */
         return 1;
     if (ini->count == ini->cap) {
@@ -57,20 +75,27 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     return 1;
 }
 
-/* What the readers below hand inih, a line at a time: a file or a string;
- * line counts the lines read, long_line the one longer than the line
- * buffer (0: none), where the read stopped. */
-struct line_reader {
-    FILE *f;
-    const char *s;
-    int line, long_line, max;
-};
+/* fgets that notes a NUL byte in the line (*nul), which fgets' caller
+ * cannot tell from the line's end (inih took "ab\0cd" as "ab"). */
+static char *file_piece(FILE *f, char *str, int num, bool *nul)
+{
+    int n = 0, c = 0;
+    while (n + 1 < num && (c = getc(f)) != EOF) {
+        *nul |= c == '\0';
+        str[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    str[n] = '\0';
+    return n == 0 ? NULL : str;
+}
 
-/* The next line of r into str (num bytes, inih's INI_MAX_LINE), as fgets. */
-static char *next_piece(struct line_reader *r, char *str, int num)
+/* The next line of r into str (num bytes, inih's INI_MAX_LINE), as fgets;
+ * *nul set when it holds a NUL byte (text in memory cannot). */
+static char *next_piece(struct line_reader *r, char *str, int num, bool *nul)
 {
     if (r->f)
-        return fgets(str, num, r->f);
+        return file_piece(r->f, str, num, nul);
     if (!*r->s)
         return NULL;
     size_t n = 0;
@@ -97,16 +122,22 @@ static bool line_ends(struct line_reader *r)
 }
 
 /* inih's reader: stops (NULL) at a line longer than the buffer, which inih
- * would cut and read the rest of as a line of its own. */
+ * would cut and read the rest of as a line of its own, and at a line
+ * holding a NUL byte, which it would cut there. */
 static char *read_line(char *str, int num, void *stream)
 {
     struct line_reader *r = stream;
+    bool nul = false;
     if (num > MM_INI_LINE_MAX)
         num = MM_INI_LINE_MAX;
     r->max = num - 1;
-    if (r->long_line || !next_piece(r, str, num))
+    if (r->long_line || r->nul_line || !next_piece(r, str, num, &nul))
         return NULL;
     r->line++;
+    if (nul) {
+        r->nul_line = r->line;
+        return NULL;
+    }
     size_t n = strlen(str);
     if (n + 1 == (size_t)num && str[n - 1] != '\n' && !line_ends(r)) {
         r->long_line = r->line;
@@ -122,6 +153,11 @@ static int finish(struct mm_ini *ini, int rc, const char *name, struct mm_ini **
         mm_ini_free_wiped(ini);
         mm_msg_format(err, errlen, "core-log", "ini.line_too_long", name, rd->long_line, rd->max);
         return MM_ETOOBIG;
+    }
+    if (rc == 0 && rd->nul_line) {
+        mm_ini_free_wiped(ini);
+        mm_msg_format(err, errlen, "core-log", "ini.nul", name, rd->nul_line);
+        return MM_EPARSE;
     }
     if (rc == 0) {
         *out = ini;
@@ -150,7 +186,8 @@ static int parse_file(const char *path, struct mm_ini *ini, struct line_reader *
     if (!f)
         return -1;
     rd->f = f;
-    int rc = ini_parse_stream(read_line, rd, on_entry, ini);
+    struct parse_ctx ctx = {ini, rd};
+    int rc = ini_parse_stream(read_line, rd, on_entry, &ctx);
     rd->f = NULL;
     int e = errno;
     if (rc == 0 && ferror(f))
@@ -179,7 +216,8 @@ int mm_ini_load_text(const char *text, const char *name, struct mm_ini **out, ch
     if (!ini)
         return MM_ENOMEM;
     struct line_reader rd = {.s = text};
-    int rc = ini_parse_stream(read_line, &rd, on_entry, ini);
+    struct parse_ctx ctx = {ini, &rd};
+    int rc = ini_parse_stream(read_line, &rd, on_entry, &ctx);
     return finish(ini, rc, name, out, err, errlen, &rd);
 }
 

@@ -25,8 +25,9 @@ struct mm_ini;
  * in err). */
 #define MM_INI_LINE_MAX 200
 
-/* Loads path. On a syntax error returns MM_EPARSE and writes "FILE:LINE:
- * reason" into err; MM_ENOENT when the file is missing. */
+/* Loads path. On a syntax error, or a line holding a NUL byte (which inih
+ * would cut there), returns MM_EPARSE and writes "FILE:LINE: reason" into
+ * err; MM_ENOENT when the file is missing. */
 int mm_ini_load_file(const char *path, struct mm_ini **out, char *err, size_t errlen);
 int mm_ini_load_string(const char *text, struct mm_ini **out, char *err, size_t errlen);
 /* Loads text read from the file name (errors name it, as mm_ini_load_file). */
@@ -65,8 +66,9 @@ bool mm_ini_next(const struct mm_ini *ini, size_t *pos, const char *section, con
  * the file opens it); false when nothing is left. */
 bool mm_ini_unread(const struct mm_ini *ini, size_t *pos, const char **section, const char **key);
 
-/* Iterates all entries in file order (line is 0: Debian's inih does not
- * report it). Raw access: marks nothing. */
+/* Iterates all entries in file order, with the line each is on (of a
+ * value continued on indented lines, the line of its last part). Raw
+ * access: marks nothing. */
 size_t mm_ini_count(const struct mm_ini *ini);
 void mm_ini_entry(const struct mm_ini *ini, size_t i, const char **section, const char **key,
                   const char **value, int *line);

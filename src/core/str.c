@@ -52,6 +52,24 @@ bool mm_utf8_valid(const char *p, size_t n, size_t *bad_offset)
     return true;
 }
 
+size_t mm_text_control_len(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (u[0] < 0x20 && u[0] != 0)
+        return 1;
+    if (u[0] == 0x7f)
+        return 1;
+    if (u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
+        return 2;
+    if (u[0] != 0xe2 || u[1] == 0)
+        return 0;
+    if (u[1] == 0x80 && u[2] >= 0xaa && u[2] <= 0xae)
+        return 3; /* U+202A-U+202E */
+    if (u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9)
+        return 3; /* U+2066-U+2069 */
+    return 0;
+}
+
 size_t mm_utf8_len(const char *s)
 {
     size_t n = 0;

@@ -17,6 +17,13 @@ bool mm_utf8_valid(const char *p, size_t n, size_t *bad_offset);
  * U+10FFFF), 0 when p does not start with one or it is cut at left. */
 size_t mm_utf8_seq_len(const unsigned char *p, size_t left);
 
+/* Length of the character at p (NUL-terminated) that must not reach a
+ * terminal as it is, 0 for any other: a C0 control or DEL (1 byte), a C1
+ * control U+0080-U+009F (2; U+009B is CSI on some terminals), a bidi
+ * embedding, override or isolate U+202A-U+202E, U+2066-U+2069 (3; they
+ * reorder the text shown after them). Text output replaces it (a space). */
+size_t mm_text_control_len(const char *p);
+
 /* Cuts an incomplete UTF-8 sequence off the end of s[0..len) (what cutting
  * a longer text at len leaves of its last multibyte character), writes '\0'
  * at the new end (s has room for len + 1 bytes) and returns the new length.

@@ -28,6 +28,11 @@ SUITE = clirun.Suite("risk", EXPECTED, WORK)
 check, run, golden = SUITE.check, SUITE.run, SUITE.golden
 
 
+def golden_bytes(name):
+    with open(os.path.join(EXPECTED, name), "rb") as f:
+        return f.read()
+
+
 def write(name, data):
     with open(os.path.join(WORK, name), "wb") as f:
         f.write(data if isinstance(data, bytes) else data.encode())
@@ -157,7 +162,35 @@ def test_template():
     rc, _, _ = run(["risk", "--template", "--bom", "--output", "t2.csv"])
     with open(os.path.join(WORK, "t2.csv"), "rb") as f:
         check(f.read().startswith(b"\xef\xbb\xbfasset,owner"), "template --bom --output")
-    for name in ("t.csv", "t2.csv"):
+    # to a file the template has the mark (BOM) by default, so that Japanese Excel opens it
+    # by a double-click; the next step is said after it; --no-bom leaves the mark out
+    rc, out, err = run(["--lang", "ja", "risk", "--template", "--output", "資産一覧.csv"])
+    check(rc == 0 and err == "" and out.decode() == (
+        "資産一覧.csv にひな形を書きました。Excel で開き、記入例の行を自社の資産に書き換えて保存"
+        "してから「mamori risk --format html --output リスク分析.html 資産一覧.csv」を実行して"
+        "ください。評価は 1〜3 の数字で書きます（3 がいちばん重い・起こりやすい）。\n"),
+          "template ja --output: %d %r %r" % (rc, out, err))
+    with open(os.path.join(WORK, "資産一覧.csv"), "rb") as f:
+        check(f.read() == b"\xef\xbb\xbf" + golden_bytes("template-ja.csv"),
+              "template --output: BOM and the golden template")
+    rc, out, err = run(["risk", "--template", "--output", "my list.csv"])
+    check(rc == 0 and out.decode() == (
+        "Wrote the template to my list.csv. Open it in Excel, replace the example rows with your "
+        "own assets and save it, then run \"mamori risk --format html --output "
+        "risk-analysis.html 'my list.csv'\". Ratings are 1 to 3 (3 is the most serious or the "
+        "most likely).\n"), "template en --output: %d %r %r" % (rc, out, err))
+    rc, out, err = run(["risk", "--template", "--no-bom", "--output", "t3.csv"])
+    with open(os.path.join(WORK, "t3.csv"), "rb") as f:
+        check(rc == 0 and f.read() == golden_bytes("template-en.csv"), "template --no-bom")
+    # the finished CSV to a file has the mark too; on standard output only with --bom
+    rc, out, err = run(["--lang", "ja", "risk", "--format", "csv", "--output", "t4.csv",
+                        "inventory-ja.csv"])
+    with open(os.path.join(WORK, "t4.csv"), "rb") as f:
+        check(rc == 0 and out == b"" and f.read() == b"\xef\xbb\xbf" + golden_bytes("ja.csv"),
+              "csv --output: BOM by default")
+    rc, out, err = run(["--lang", "ja", "risk", "--format", "csv", "--bom", "inventory-ja.csv"])
+    check(rc == 0 and out == b"\xef\xbb\xbf" + golden_bytes("ja.csv"), "csv --bom to stdout")
+    for name in ("t.csv", "t2.csv", "t3.csv", "t4.csv", "資産一覧.csv", "my list.csv"):
         os.unlink(os.path.join(WORK, name))
 
 
@@ -165,10 +198,10 @@ ERRORS = [
     # (file content, language, exit code, expected stderr after "mamori risk: bad.csv: ")
     (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1\nNAS,IT,Office,Device,4,1,1,1,1\n", "en", 3,
      "line 3, column 5 (confidentiality): \"4\" is out of range; "
-     "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words)."),
+     "enter the whole number 1, 2 or 3 in each rating cell (or low, medium, high; no decimals)."),
     (HEADER_EN + "PC,Me,Desk,Device,1,1,1,1,1\n\"multi\nline\",IT,Office,Device,1,x,1,1,1\n",
      "en", 3, "line 3, column 6 (integrity): \"x\" is not a rating; enter the whole number 1, 2 "
-     "or 3 in each rating cell (no decimals or words)."),
+     "or 3 in each rating cell (or low, medium, high; no decimals)."),
     ("asset,owner,location,medium,confidentiality,integrity,availability,threat\nPC,a,b,c,1,1,1,1\n",
      "en", 3, "line 1: the required column \"vulnerability\" is missing; head it with one of: "
      "vulnerability, vulnerabilities, vulnerability level, 脆弱性, 脆弱性の大きさ, 脆弱性レベル"),
@@ -207,7 +240,7 @@ ERRORS = [
     ("資産名,管理者,保管場所,媒体,機密性,完全性,可用性,脅威,脆弱性\n顧客名簿,営業,NAS,電子,3,2,2,5,1\n",
      "ja", 3,
      "2 行目 8 列目（「脅威」）: 「5」は範囲外です。評価の欄には 1・2・3 のどれかの整数を"
-     "入れてください（小数や文字は使えません）。"),
+     "入れてください（低・中・高 とも書けます。小数は使えません）。"),
 ]
 
 
@@ -319,8 +352,7 @@ CONTENT_ERRORS = {
            "line 5, column 3 (location): the row ends before the \"location\" column.",
            "line 7, column 11: the value \"stray\" is in a column without a heading.",
            "line 8, column 5 (confidentiality): \"0\" is out of range.",
-           "what to do: enter the whole number 1, 2 or 3 in each rating cell (no decimals or "
-           "words).",
+           "what to do: enter the whole number 1, 2 or 3 in each rating cell (or low, medium, high; no decimals).",
            "what to do: name each asset, or delete the rows that are not assets.",
            "what to do: fill in the missing cells.",
            "what to do: give every column that holds values a heading, or delete those values."],
@@ -332,7 +364,7 @@ CONTENT_ERRORS = {
            "5 行目 3 列目（「保管場所」）: この行は「保管場所」の列まで届いていません。",
            "7 行目 11 列目: 見出しのない列に値「stray」があります。",
            "8 行目 5 列目（「機密性」）: 「0」は範囲外です。",
-           "直し方: 評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。",
+           "直し方: 評価の欄には 1・2・3 のどれかの整数を入れてください（低・中・高 とも書けます。小数は使えません）。",
            "直し方: 資産の名前を入れるか、資産でない行は行ごと削除してください。",
            "直し方: 足りないセルに値を入れてください。",
            "直し方: 値のある列には見出しを付けるか、その値を消してください。"],
@@ -361,7 +393,7 @@ def test_every_content_error():
                    "range.\n" % (i + 2) for i in range(20))
     want += ("mamori risk: bad.csv: 10 more errors are not listed (only the first 20 are).\n"
              "mamori risk: bad.csv: what to do: enter the whole number 1, 2 or 3 in each rating "
-             "cell (no decimals or words).\n"
+             "cell (or low, medium, high; no decimals).\n"
              "mamori risk: bad.csv: " + MORE_STEP_EN + "\n")
     check(rc == 3 and out == b"" and err == want,
           "30 content errors: exit %d\n got %r\nwant %r" % (rc, err, want))
@@ -371,11 +403,9 @@ def test_every_content_error():
           + "".join("PC%d,Me,Desk,Device,1,1,1,1,7\n" % i for i in range(5)))
     for lang, steps in (
             ("en", ["what to do: name each asset, or delete the rows that are not assets.",
-                    "what to do: enter the whole number 1, 2 or 3 in each rating cell (no "
-                    "decimals or words).", MORE_STEP_EN]),
+                    "what to do: enter the whole number 1, 2 or 3 in each rating cell (or low, medium, high; no decimals).", MORE_STEP_EN]),
             ("ja", ["直し方: 資産の名前を入れるか、資産でない行は行ごと削除してください。",
-                    "直し方: 評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えま"
-                    "せん）。", MORE_STEP_JA])):
+                    "直し方: 評価の欄には 1・2・3 のどれかの整数を入れてください（低・中・高 とも書けます。小数は使えません）。", MORE_STEP_JA])):
         rc, out, err = run(["--lang", lang, "risk", "bad.csv"])
         lines = err.splitlines()
         check(rc == 3 and len(lines) == 24 and "5 " in lines[20] and
@@ -526,7 +556,13 @@ def test_usage():
          "mamori risk: --accept-below takes a whole number from 1 to 10\n"),
         (["risk", "--encoding", "latin1", "inventory-en.csv"], 2,
          "mamori risk: --encoding takes auto, utf-8 or cp932\n"),
-        (["risk"], 2, "mamori risk: give exactly one inventory CSV file\n"),
+        # no file at all: how to make the template
+        (["risk"], 2, "mamori risk: give exactly one inventory CSV file (\"mamori risk --template "
+         "--output inventory.csv\" writes an example to fill in)\n"),
+        (["--lang", "ja", "risk"], 2, "mamori risk: 資産一覧の CSV ファイルを 1 つ指定してください"
+         "（記入例つきのひな形は「mamori risk --template --output 資産一覧.csv」で作れます）\n"),
+        (["risk", "--bom", "--no-bom", "--template"], 2,
+         "mamori risk: --bom and --no-bom cannot be given together\n"),
         (["risk", "a.csv", "b.csv"], 2, "mamori risk: give exactly one inventory CSV file\n"),
         (["risk", "--template", "inventory-en.csv"], 2,
          "mamori risk: --template does not take an input file\n"),

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "assess/csvread.h"
@@ -419,6 +420,30 @@ static void test_limits(void **state)
     assert_string_equal(e.header, "abc");
 }
 
+/* A field of 4 MB (quoted, so libcsv keeps all of it before the size
+ * check) costs well under a second of CPU time: the parser grows its buffer in
+ * large blocks, not libcsv's default 128 bytes (one copy per 128 bytes
+ * made this take half a minute under ASan). */
+static void test_long_field_fast(void **state)
+{
+    (void)state;
+    size_t n = 4u * 1024 * 1024;
+    char *text = malloc(n + 8);
+    assert_non_null(text);
+    text[0] = '"';
+    memset(text + 1, 'x', n);
+    memcpy(text + 1 + n, "\"\n", 3);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    parse_err(text, n + 3, NULL, MM_ELIMIT, MM_CSV_ERR_FIELD_SIZE, 1, 1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (secs > 2.0)
+        print_error("4 MB field took %.1f s of CPU\n", secs);
+    assert_true(secs <= 2.0);
+    free(text);
+}
+
 static void test_read_file(void **state)
 {
     (void)state;
@@ -451,6 +476,12 @@ static void test_writer(void **state)
     assert_int_equal(mm_csv_put_record(&b, fields, 10, true), 0);
     assert_string_equal(mm_buf_str(&b), "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\" "
                                         "pad\",,'=SUM(A1),'-1,'@x,日本語\r\n");
+    /* the full-width ＝＋－＠ too (Japanese Excel reads them as = + - @); not
+     * other full-width text (Ｂ, （) nor a lone lead byte */
+    mm_buf_reset(&b);
+    const char *wide[] = {"＝SUM(A1)", "＋1", "－1", "＠x", "Ｂ社", "（株）", "\xef"};
+    assert_int_equal(mm_csv_put_record(&b, wide, 7, true), 0);
+    assert_string_equal(mm_buf_str(&b), "'＝SUM(A1),'＋1,'－1,'＠x,Ｂ社,（株）,\xef\r\n");
     mm_buf_reset(&b);
     assert_int_equal(mm_csv_put_record(&b, fields + 6, 2, false), 0);
     assert_string_equal(mm_buf_str(&b), "=SUM(A1),-1\r\n");
@@ -482,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_quote_resync),
         cmocka_unit_test(test_empty_inputs),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_long_field_fast),
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_writer),
     };

@@ -339,6 +339,27 @@ static void test_answers_file_errors(void **state)
         MM_EINVAL);
     assert_string_equal(issues.unknown_keys[0], "?3?");
     assert_int_equal(issues.unknown_strings, 0);
+    /* a Japanese key is shown as written (it was "???"), cut between
+     * characters; control and bidi characters are '?' */
+    const char *ja_key = "{\"answers\": {\"項目\": \"done\", \"a\xe2\x80\xae"
+                         "b\\u001b\": \"done\", "
+                         "\"とても長い項目の名前です\": \"done\"}}";
+    assert_int_equal(
+        mm_answers_parse(&spec, ja_key, strlen(ja_key), MM_ANSWERS_PARTIAL, got, &issues),
+        MM_EINVAL);
+    assert_int_equal(issues.n_unknown_keys, 3);
+    assert_string_equal(issues.unknown_keys[0], "項目");
+    assert_string_equal(issues.unknown_keys[1], "a?b?");
+    assert_string_equal(issues.unknown_keys[2], "とても長い項目"); /* 21 of 23 bytes */
+    /* full-width digits name the item, as the profile takes them; "3" and
+     * "３" both: which one was meant is unclear */
+    const char *wide = "{\"answers\": {\"１２\": \"done\", \"3\": \"done\", \"３\": \"not\"}}";
+    assert_int_equal(mm_answers_parse(&spec, wide, strlen(wide), MM_ANSWERS_PARTIAL, got, &issues),
+                     MM_EINVAL);
+    assert_int_equal(got[11], MM_ANSWER_DONE);
+    assert_int_equal(got[2], MM_ANSWER_NONE);
+    assert_true(issues.repeated == (UINT64_C(1) << 2));
+    assert_int_equal(issues.n_unknown_keys, 0);
     /* complete, an answers file must name all 25 items */
     const char *short_report = "{\"items\": [{\"id\": 1, \"answer\": \"done\"}]}";
     assert_int_equal(mm_answers_parse(&spec, short_report, strlen(short_report), 0, got, &issues),

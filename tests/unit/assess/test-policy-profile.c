@@ -16,6 +16,7 @@
 
 #include "assess/profile.h"
 #include "core/error.h"
+#include "core/msg.h"
 #include "core/str.h"
 
 /* Writes text to a new temporary file; returns its path (static buffer). */
@@ -177,6 +178,36 @@ static void test_errors_name_the_field(void **state)
                    "");
 }
 
+/* A field written twice is refused with both lines (the last silently won);
+ * a NUL byte in a line is refused with its line (inih cut the value there:
+ * "ab\0cd" read as "ab"). */
+static void test_duplicates_and_nul(void **state)
+{
+    (void)state;
+    struct mm_profile p;
+    struct mm_profile_error e;
+    mm_msg_set_lang(MM_LANG_EN);
+    assert_int_equal(load("[organisation]\nname = a\n\nname = b\n", &p, &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_DUPLICATE);
+    assert_string_equal(e.field, "organisation.name");
+    assert_string_equal(e.detail, "lines 2 and 4; keep only one of them");
+    assert_int_equal(load("[organisation]\nname = a\n[practices]\nwifi = yes\nWiFi = no\n", &p, &e),
+                     MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_DUPLICATE);
+    assert_string_equal(e.field, "practices.wifi");
+    char path[] = "/tmp/mm-profile-nul-XXXXXX";
+    static const char text[] = "[organisation]\nname = ab\0cd\n";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    mm_profile_init(&p);
+    assert_int_equal(mm_profile_load_ini(&p, path, &e), MM_EPARSE);
+    assert_int_equal(e.problem, MM_PROFILE_SYNTAX);
+    assert_non_null(strstr(e.detail, ":2: the line holds a NUL byte"));
+    unlink(path);
+}
+
 static void test_text_limits(void **state)
 {
     (void)state;
@@ -197,6 +228,21 @@ static void test_text_limits(void **state)
     assert_int_equal(e.problem, MM_PROFILE_BAD_TEXT);
     assert_int_equal(mm_profile_set(&p, "address", "\xff\xfe", &e), MM_EINVAL);
     assert_int_equal(e.problem, MM_PROFILE_BAD_TEXT);
+    /* a C1 control and a bidi override (U+202E) too: they drive or reorder
+     * the terminal line a name is printed on */
+    assert_int_equal(mm_profile_set(&p, "name",
+                                    "a\xc2\x9b"
+                                    "b",
+                                    &e),
+                     MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_BAD_TEXT);
+    assert_int_equal(mm_profile_set(&p, "name",
+                                    "abc\xe2\x80\xae"
+                                    "def",
+                                    &e),
+                     MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_BAD_TEXT);
+    assert_int_equal(mm_profile_set(&p, "name", "山田\xc2\xa0製作所", &e), 0);
     assert_int_equal(mm_profile_set(&p, "colour", "red", &e), MM_EINVAL);
     assert_int_equal(e.problem, MM_PROFILE_UNKNOWN);
     assert_string_equal(e.field, "colour");
@@ -302,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_flags_override),
         cmocka_unit_test(test_errors_name_the_field),
         cmocka_unit_test(test_error_text_cut_between_characters),
+        cmocka_unit_test(test_duplicates_and_nul),
         cmocka_unit_test(test_text_limits),
         cmocka_unit_test(test_cp932_profile),
         cmocka_unit_test(test_text_trimmed),

@@ -240,6 +240,23 @@ static void test_japanese_headers_any_order(void **state)
     assert_int_equal(s->rows[0].value, 9);
     assert_int_equal(s->nextra, 0);
     mm_risk_sheet_free(s);
+
+    /* ratings written as the levels: 低/中/高, low/medium/high in any case */
+    text = "資産名,管理者,保管場所,媒体,機密性,完全性,可用性,脅威,脆弱性\n"
+           "名簿,営業,NAS,電子,高,中,低, High ,MEDIUM\n"
+           "棚,経理,棚,紙,low,1,２,中,高\n";
+    s = parse_ok(text, NULL);
+    const int want[2][5] = {{3, 2, 1, 3, 2}, {1, 1, 2, 2, 3}};
+    for (size_t r = 0; r < 2; r++)
+        for (size_t c = 0; c < 5; c++)
+            assert_int_equal(s->rows[r].rating[c], want[r][c]);
+    mm_risk_sheet_free(s);
+    struct mm_risk_error e;
+    s = (void *)1;
+    text = "資産名,管理者,保管場所,媒体,機密性,完全性,可用性,脅威,脆弱性\n"
+           "名簿,営業,NAS,電子,高い,1,1,1,1\n";
+    assert_int_equal(mm_risk_parse(text, strlen(text), NULL, &s, &e), MM_EPARSE);
+    assert_int_equal(e.kind, MM_RISK_ERR_RATING_NAN);
 }
 
 /* Our own CSV output read back: computed columns are dropped and computed
@@ -298,39 +315,53 @@ static void test_errors(void **state)
     static const struct error_case cases[] = {
         {EN_HEADER "\nPC,Me,Desk,Device,4,1,1,1,1\n", MM_ERANGE, MM_RISK_ERR_RATING_RANGE, 2, 5,
          "line 2, column 5 (confidentiality): \"4\" is out of range; "
-         "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words).",
+         "enter the whole number 1, 2 or 3 in each rating cell (or low, medium, high; no "
+         "decimals).",
          "2 行目 5 列目（「confidentiality」）: 「4」は範囲外です。"
-         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（低・中・高 "
+         "とも書けます。小数は使えません）。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,1,0,1\n", MM_ERANGE, MM_RISK_ERR_RATING_RANGE, 2, 8,
          "line 2, column 8 (threat): \"0\" is out of range; "
-         "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words).",
+         "enter the whole number 1, 2 or 3 in each rating cell (or low, medium, high; no "
+         "decimals).",
          "2 行目 8 列目（「threat」）: 「0」は範囲外です。"
-         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（低・中・高 "
+         "とも書けます。小数は使えません）。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,1,1,-2\n", MM_ERANGE, MM_RISK_ERR_RATING_RANGE, 2, 9,
          "line 2, column 9 (vulnerability): \"-2\" is out of range; "
-         "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words).",
+         "enter the whole number 1, 2 or 3 in each rating cell (or low, medium, high; no "
+         "decimals).",
          "2 行目 9 列目（「vulnerability」）: 「-2」は範囲外です。"
-         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
-        {EN_HEADER "\nPC,Me,Desk,Device,1,high,1,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_NAN, 2, 6,
-         "line 2, column 6 (integrity): \"high\" is not a rating; "
-         "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words).",
-         "2 行目 6 列目（「integrity」）: 「high」は評価として使えません。"
-         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（低・中・高 "
+         "とも書けます。小数は使えません）。"},
+        {EN_HEADER "\nPC,Me,Desk,Device,1,very high,1,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_NAN, 2,
+         6,
+         "line 2, column 6 (integrity): \"very high\" is not a rating; "
+         "enter the whole number 1, 2 or 3 in each rating cell (or low, medium, high; no "
+         "decimals).",
+         "2 行目 6 列目（「integrity」）: 「very high」は評価として使えません。"
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（低・中・高 "
+         "とも書けます。小数は使えません）。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,2.5,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_NAN, 2, 7,
          "line 2, column 7 (availability): \"2.5\" is not a rating; "
-         "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words).",
+         "enter the whole number 1, 2 or 3 in each rating cell (or low, medium, high; no "
+         "decimals).",
          "2 行目 7 列目（「availability」）: 「2.5」は評価として使えません。"
-         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（低・中・高 "
+         "とも書けます。小数は使えません）。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1,1.0,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_NAN, 2, 7,
          "line 2, column 7 (availability): \"1.0\" is not a rating; "
-         "enter the whole number 1, 2 or 3 in each rating cell (no decimals or words).",
+         "enter the whole number 1, 2 or 3 in each rating cell (or low, medium, high; no "
+         "decimals).",
          "2 行目 7 列目（「availability」）: 「1.0」は評価として使えません。"
-         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（低・中・高 "
+         "とも書けます。小数は使えません）。"},
         {EN_HEADER "\nPC,Me,Desk,Device,1,1, ,1,1\n", MM_EPARSE, MM_RISK_ERR_RATING_EMPTY, 2, 7,
          "line 2, column 7 (availability): the rating is empty; enter the whole number 1, 2 or 3 "
-         "in each rating cell (no decimals or words).",
+         "in each rating cell (or low, medium, high; no decimals).",
          "2 行目 7 列目（「availability」）: 評価が空です。"
-         "評価の欄には 1・2・3 のどれかの整数を入れてください（小数や文字は使えません）。"},
+         "評価の欄には 1・2・3 のどれかの整数を入れてください（低・中・高 "
+         "とも書けます。小数は使えません）。"},
         {EN_HEADER "\n,Me,Desk,Device,1,1,1,1,1\n", MM_EPARSE, MM_RISK_ERR_EMPTY_ASSET, 2, 1,
          "line 2, column 1 (asset): the asset name is empty; name each asset, or delete the rows "
          "that are not assets.",
@@ -857,6 +888,16 @@ static void test_html_and_text_output(void **state)
     assert_non_null(strstr(mm_buf_str(&b), "accept    "
                                            " 31mr  \xc2\xa0\xc3\xa9\n"));
     assert_null(strstr(mm_buf_str(&b), "\xc2\x9b"));
+    mm_risk_sheet_free(s);
+    /* Nor do bidi controls (U+202E RLO, U+2066 LRI, U+2069 PDI): they
+     * would show the rest of the line reversed. U+2029 and kana stay. */
+    s = parse_ok(EN_HEADER "\nfile\xe2\x80\xae"
+                           "txt.exe\xe2\x81\xa6x\xe2\x81\xa9\xe3\x81\x82,x,y,z,1,1,1,1,1\n",
+                 NULL);
+    mm_buf_reset(&b);
+    assert_int_equal(mm_risk_write_text(s, MM_LANG_EN, &b), 0);
+    assert_non_null(strstr(mm_buf_str(&b), " file txt.exe x \xe3\x81\x82\n"));
+    assert_null(strstr(mm_buf_str(&b), "\xe2\x80\xae"));
     mm_buf_free(&b);
     mm_risk_sheet_free(s);
 }

@@ -169,6 +169,20 @@ static void test_utf8(void **state)
     assert_false(mm_utf8_valid("\xed\xa0\x80", 3, NULL)); /* surrogate */
     assert_false(mm_utf8_valid("\xe5\xae", 2, NULL));     /* truncated */
     assert_int_equal(mm_utf8_len("守りx"), 3);
+    /* what text output must not pass to a terminal */
+    assert_int_equal(mm_text_control_len("\x1b[31m"), 1);
+    assert_int_equal(mm_text_control_len("\x7f"), 1);
+    assert_int_equal(mm_text_control_len("\xc2\x9b"), 2);     /* U+009B CSI */
+    assert_int_equal(mm_text_control_len("\xc2\xa0"), 0);     /* U+00A0 */
+    assert_int_equal(mm_text_control_len("\xe2\x80\xae"), 3); /* U+202E RLO */
+    assert_int_equal(mm_text_control_len("\xe2\x80\xaa"), 3); /* U+202A LRE */
+    assert_int_equal(mm_text_control_len("\xe2\x81\xa6"), 3); /* U+2066 LRI */
+    assert_int_equal(mm_text_control_len("\xe2\x81\xa9"), 3); /* U+2069 PDI */
+    assert_int_equal(mm_text_control_len("\xe2\x80\xa9"), 0); /* U+2029 */
+    assert_int_equal(mm_text_control_len("\xe2\x81\xaa"), 0); /* U+206A */
+    assert_int_equal(mm_text_control_len("\xe2\x80"), 0);     /* cut */
+    assert_int_equal(mm_text_control_len("守"), 0);
+    assert_int_equal(mm_text_control_len(""), 0);
     char t[] = "  hi \r\n";
     assert_string_equal(mm_str_trim(t), "hi");
     /* Full-width ASCII and the ideographic space fold; other text stays. */
@@ -298,6 +312,35 @@ static void ini_long_line(void)
     unlink(path);
 }
 
+/* A line of a file holding a NUL byte is refused with its line: inih cut
+ * the line there ("name = ab\0cd" read as "ab"). Entries carry their
+ * lines. */
+static void ini_nul_and_lines(void)
+{
+    struct mm_ini *ini;
+    char err[256], path[] = "/tmp/mm-ini-nul-XXXXXX";
+    static const char text[] = "[s]\nk = 1\nname = ab\0cd\n";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    ini = (void *)1;
+    assert_int_equal(mm_ini_load_file(path, &ini, err, sizeof err), MM_EPARSE);
+    assert_null(ini);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, ":3:"));
+    assert_non_null(strstr(err, "NUL"));
+    unlink(path);
+    assert_int_equal(mm_ini_load_string("[s]\n\na = 1\n; c\nb = 2\n", &ini, err, sizeof err), 0);
+    const char *s, *k, *v;
+    int line;
+    mm_ini_entry(ini, 0, &s, &k, &v, &line);
+    assert_int_equal(line, 3);
+    mm_ini_entry(ini, 1, &s, &k, &v, &line);
+    assert_int_equal(line, 5);
+    mm_ini_free(ini);
+}
+
 static void test_ini(void **state)
 {
     (void)state;
@@ -331,6 +374,7 @@ static void test_ini(void **state)
     assert_null(ini);
     assert_int_equal(mm_ini_load_file("/nonexistent/x.ini", &ini, err, sizeof err), MM_ENOENT);
     ini_long_line();
+    ini_nul_and_lines();
 }
 
 /* The entries no getter asked for in a section it asked about, and the
