@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "assess/csvread.h"
@@ -420,11 +419,12 @@ static void test_limits(void **state)
     assert_string_equal(e.header, "abc");
 }
 
-/* A field of 4 MB (quoted, so libcsv keeps all of it before the size
- * check) costs well under a second of CPU time: the parser grows its buffer in
- * large blocks, not libcsv's default 128 bytes (one copy per 128 bytes
- * made this take half a minute under ASan). */
-static void test_long_field_fast(void **state)
+/* A field of 4 MB (quoted, so libcsv keeps all of it before the size check)
+ * is refused at the size limit with its place. The parser grows its buffer
+ * in 64 KiB blocks, not libcsv's default 128 bytes (one copy per 128 bytes
+ * made this take half a minute under ASan); that speed is not timed here:
+ * the test suite asserts behaviour, speed targets live in bench/. */
+static void test_long_field(void **state)
 {
     (void)state;
     size_t n = 4u * 1024 * 1024;
@@ -433,14 +433,7 @@ static void test_long_field_fast(void **state)
     text[0] = '"';
     memset(text + 1, 'x', n);
     memcpy(text + 1 + n, "\"\n", 3);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
     parse_err(text, n + 3, NULL, MM_ELIMIT, MM_CSV_ERR_FIELD_SIZE, 1, 1);
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    if (secs > 2.0)
-        print_error("4 MB field took %.1f s of CPU\n", secs);
-    assert_true(secs <= 2.0);
     free(text);
 }
 
@@ -513,7 +506,7 @@ int main(void)
         cmocka_unit_test(test_quote_resync),
         cmocka_unit_test(test_empty_inputs),
         cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_long_field_fast),
+        cmocka_unit_test(test_long_field),
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_writer),
     };
