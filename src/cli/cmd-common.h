@@ -151,7 +151,9 @@ int mm_cmd_ask_yes_no(const char *prompt, const char *again);
 
 /* Reads the JSON file at path (at most max bytes; "-" is standard input).
  * Returns 0 with *out set, MM_EXIT_INPUT (too big, or not JSON: then
- * "PATH:LINE: NOT_JSON (detail)") or MM_EXIT_IO, after printing why: a
+ * "PATH: line L, column C: " and the template not_json with {why}, the
+ * parser's kind of error in the message language; a file that is not UTF-8
+ * says so and how to save it again) or MM_EXIT_IO, after printing why: a
  * file that cannot be read is "PATH: reason", or, when unreadable is not
  * NULL, its template [0] with {file} and {why} (the next step), [1] when the
  * reason has a step of its own (mm_error_has_step). */

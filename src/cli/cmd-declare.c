@@ -142,8 +142,8 @@ static int read_policy(const struct mm_cli *cli, const char *path, json_t **out)
 {
     const char *unreadable[2] = {TR("declare.error.policy_unreadable"),
                                  TR("declare.error.policy_unreadable_own_step")};
-    return mm_cmd_read_json(cli, "declare", path, MM_DECLARE_FILE_MAX, TR("error.not_json"),
-                            unreadable, out);
+    return mm_cmd_read_json(cli, "declare", path, MM_DECLARE_FILE_MAX,
+                            TR("declare.error.policy_not_json"), unreadable, out);
 }
 
 static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct opts *o)
