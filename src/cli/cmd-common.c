@@ -182,6 +182,12 @@ int mm_cmd_finish_stdout(const struct mm_cli *cli, const char *cmd, int rc)
     return MM_EXIT_IO;
 }
 
+void mm_cmd_write_failed(const struct mm_cli *cli, const char *cmd, const char *path, int r)
+{
+    const char *key = r == MM_ENOENT ? "error.write_no_folder" : "error.write";
+    mm_cmd_say(cli, cmd, mm_tr("cli", key, cli->lang), path, NULL, mm_cmd_strerror(cli, r));
+}
+
 int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path, const char *text)
 {
     struct mm_buf b = MM_BUF_INIT;
@@ -190,7 +196,7 @@ int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path
         r = mm_file_write_output(path, b.data, b.len, 0666);
     mm_buf_free(&b);
     if (r != 0)
-        mm_cli_error(cli, cmd, "%s: %s", path, mm_cmd_strerror(cli, r));
+        mm_cmd_write_failed(cli, cmd, path, r);
     return r == 0 ? 0 : MM_EXIT_IO;
 }
 

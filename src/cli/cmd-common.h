@@ -129,8 +129,13 @@ void mm_cmd_stdout_failed(const struct mm_cli *cli, const char *cmd, int r);
  * (mm_cmd_stdout_failed) and returns MM_EXIT_IO; else rc. */
 int mm_cmd_finish_stdout(const struct mm_cli *cli, const char *cmd, int rc);
 
+/* "mamori CMD: PATH: could not write (reason)"; a folder that does not
+ * exist (MM_ENOENT) is said so, with the step to create it or choose
+ * another place (cli.json error.write, error.write_no_folder). */
+void mm_cmd_write_failed(const struct mm_cli *cli, const char *cmd, const char *path, int r);
+
 /* Saves text plus a newline at path as mm_cmd_write_output does; on failure prints
- * "mamori CMD: PATH: reason" and returns MM_EXIT_IO, else 0. */
+ * mm_cmd_write_failed's message and returns MM_EXIT_IO, else 0. */
 int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path, const char *text);
 
 /* Prints prompt and a space on standard error and reads one line from
