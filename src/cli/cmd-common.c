@@ -182,6 +182,20 @@ int mm_cmd_finish_stdout(const struct mm_cli *cli, const char *cmd, int rc)
     return MM_EXIT_IO;
 }
 
+const char *mm_cmd_at_line(const struct mm_cli *cli, int line, char *buf, size_t n)
+{
+    char num[16];
+    struct mm_buf b = MM_BUF_INIT;
+    snprintf(num, sizeof num, "%d", line);
+    const struct mm_fill_var var = {"line", num};
+    buf[0] = '\0';
+    if (line > 0 &&
+        mm_fill(&b, MM_FILL_MAX, mm_tr("cli", "error.at_line", cli->lang), &var, 1, 0) == 0)
+        snprintf(buf, n, "%s: ", mm_buf_str(&b));
+    mm_buf_free(&b);
+    return buf;
+}
+
 void mm_cmd_write_failed(const struct mm_cli *cli, const char *cmd, const char *path, int r)
 {
     const char *key = r == MM_ENOENT ? "error.write_no_folder" : "error.write";

@@ -129,6 +129,10 @@ void mm_cmd_stdout_failed(const struct mm_cli *cli, const char *cmd, int r);
  * (mm_cmd_stdout_failed) and returns MM_EXIT_IO; else rc. */
 int mm_cmd_finish_stdout(const struct mm_cli *cli, const char *cmd, int rc);
 
+/* "line L: " / 「L 行目: 」 in buf (of n bytes) for a message about a
+ * file's line, "" when line is 0; returns buf. */
+const char *mm_cmd_at_line(const struct mm_cli *cli, int line, char *buf, size_t n);
+
 /* "mamori CMD: PATH: could not write (reason)"; a folder that does not
  * exist (MM_ENOENT) is said so, with the step to create it or choose
  * another place (cli.json error.write, error.write_no_folder). */

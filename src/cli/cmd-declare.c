@@ -235,12 +235,12 @@ static int organisation_name(const struct mm_cli *cli, const struct opts *o, str
             return MM_EXIT_IO;
         }
         if (r != 0) {
-            char key[64];
+            char key[64], at[64];
             snprintf(key, sizeof key, "profile.problem.%d", (int)e.problem);
             if (e.field[0])
-                mm_cli_error(cli, "declare", "%s: %s \"%s\": %s%s%s", o->profile,
-                             TR("profile.error.field"), e.field, TR(key), e.detail[0] ? " — " : "",
-                             e.detail);
+                mm_cli_error(cli, "declare", "%s: %s%s \"%s\": %s%s%s", o->profile,
+                             mm_cmd_at_line(cli, e.line, at, sizeof at), TR("profile.error.field"),
+                             e.field, TR(key), e.detail[0] ? " — " : "", e.detail);
             else /* a syntax error is the file's, no field's */
                 mm_cli_error(cli, "declare", "%s: %s%s%s", o->profile, TR(key),
                              e.detail[0] ? " — " : "", e.detail);
