@@ -29,9 +29,15 @@ int mm_rules_load(json_t **out)
     return 0;
 }
 
-/* Maps "1".."5" to 0..4, anything else to -1. */
+/* Maps "1".."5" to 0..4, also typed in full-width digits ("３", as the
+ * diagnosis answers take them), anything else to -1. */
 static int rule_index(const char *key)
 {
+    char folded[8];
+    if (strlen(key) < sizeof folded && (unsigned char)key[0] == 0xef) {
+        memcpy(folded, key, strlen(key) + 1);
+        key = mm_str_fold_fullwidth(folded);
+    }
     if (strlen(key) == 1 && key[0] >= '1' && key[0] <= '0' + MM_RULES_COUNT)
         return key[0] - '1';
     return -1;
@@ -69,6 +75,8 @@ int mm_rules_parse_answers(const json_t *root, struct mm_rules_answers *out,
             note_unknown(e, key);
             continue;
         }
+        if (seen & (1u << i)) /* "3" and "３": which answer was meant is unclear */
+            e->twice_mask |= 1u << i;
         seen |= 1u << i;
         if (json_is_boolean(v))
             out->committed[i] = json_is_true(v);
@@ -76,7 +84,8 @@ int mm_rules_parse_answers(const json_t *root, struct mm_rules_answers *out,
             e->invalid_mask |= 1u << i;
     }
     e->missing_mask = ~seen & ((1u << MM_RULES_COUNT) - 1);
-    if (e->missing_mask || e->invalid_mask || e->unknown[0])
+    e->invalid_mask &= ~e->twice_mask;
+    if (e->missing_mask || e->invalid_mask || e->twice_mask || e->unknown[0])
         return MM_EPARSE;
     return 0;
 }
@@ -157,6 +166,8 @@ int mm_rules_error_describe(const struct mm_rules_error *e, enum mm_lang lang, s
         if (r == 0 && (e->invalid_mask & (1u << i)))
             r = describe_rule_problem(out, mm_tr("assess-docs", "rules.error.invalid", lang),
                                       i + 1);
+        if (r == 0 && (e->twice_mask & (1u << i)))
+            r = describe_rule_problem(out, mm_tr("assess-docs", "rules.error.twice", lang), i + 1);
     }
     if (r == 0 && e->unknown[0])
         r = mm_buf_printf(out, "%s %s\n", mm_tr("assess-docs", "rules.error.unknown", lang),

@@ -33,6 +33,7 @@ struct mm_rules_error {
     bool no_rules_object;   /* no "rules" object */
     unsigned missing_mask;  /* rules without an entry */
     unsigned invalid_mask;  /* rules whose value is not true/false */
+    unsigned twice_mask;    /* rules given as "3" and as full-width "３" */
     char unknown[128];      /* keys that name no rule, comma-separated */
 };
 
