@@ -261,6 +261,10 @@ int mm_answers_parse_doc(const struct mm_answers_spec *spec, const char *text, s
         }
         issues->bad_json = true;
         issues->json_line = doc ? 0 : err.line;
+        if (!doc)
+            mm_json_why_set(&issues->json, &err, text, len);
+        if (issues->json.not_utf8)
+            issues->json_line = issues->json.line;
         issues->duplicate_key = !doc && json_error_code(&err) == json_error_duplicate_key;
         issues->empty = !doc && mm_str_blank(text, len);
         r = MM_EPARSE;
@@ -368,22 +372,48 @@ static int format_unknown_keys(struct mm_buf *out, const char *prefix, enum mm_l
     return r;
 }
 
+/* The one line of a file that is not JSON, or not answers. */
+static int format_bad_json(const struct mm_answers_issues *issues, const char *prefix,
+                           const char *step, enum mm_lang lang, struct mm_buf *out)
+{
+    struct mm_buf why = MM_BUF_INIT;
+    const struct mm_json_why *w = &issues->json;
+    bool at = issues->json_line > 0 && !issues->empty;
+    const char *key = issues->empty           ? "error.empty"
+                      : w->not_utf8           ? "error.not_utf8"
+                      : issues->duplicate_key ? "error.duplicate_key"
+                      : at                    ? "error.bad_json"
+                                              : "error.no_answers_object";
+    int r = mm_buf_puts(out, prefix);
+    if (r == 0 && at)
+        r = mm_json_why_at(w, lang, out);
+    if (r == 0 && at)
+        r = mm_buf_puts(out, ": ");
+    if (r == 0)
+        r = mm_json_why_reason(w, lang, &why);
+    if (w->not_utf8)
+        step = mm_json_why_utf8_step(lang);
+    else if (!step)
+        step = mm_tr("answers", "step.answers", lang);
+    const struct mm_fill_var vars[] = {{"why", mm_buf_str(&why)}, {"step", step}};
+    if (r == 0)
+        r = mm_fill(out, MM_FILL_MAX, mm_tr("answers", key, lang), vars, 2, 0);
+    mm_buf_free(&why);
+    return r == 0 ? mm_buf_putc(out, '\n') : r;
+}
+
 int mm_answers_issues_format(const struct mm_answers_issues *issues, const char *prefix,
                              enum mm_lang lang, struct mm_buf *out)
 {
+    return mm_answers_issues_format_step(issues, prefix, NULL, lang, out);
+}
+
+int mm_answers_issues_format_step(const struct mm_answers_issues *issues, const char *prefix,
+                                  const char *step, enum mm_lang lang, struct mm_buf *out)
+{
     int r = 0;
-    if (issues->bad_json) {
-        char line[32] = "";
-        if (issues->json_line > 0 && !issues->empty)
-            snprintf(line, sizeof line, "%d", issues->json_line);
-        const struct mm_fill_var var = {"line", line};
-        return format_line(out, prefix,
-                           issues->empty           ? "error.empty"
-                           : issues->duplicate_key ? "error.duplicate_key"
-                           : issues->json_line > 0 ? "error.bad_json_line"
-                                                   : "error.no_answers_object",
-                           lang, &var, 1);
-    }
+    if (issues->bad_json)
+        return format_bad_json(issues, prefix, step, lang, out);
     if (issues->too_many_keys)
         return format_line(out, prefix, "error.too_many_keys", lang, NULL, 0);
     if ((r = format_mask(out, prefix, "error.missing", lang, issues->missing)) != 0)

@@ -16,6 +16,7 @@
 
 #include "core/buf.h"
 #include "core/i18n.h"
+#include "assess/json-why.h"
 
 enum mm_answer {
     MM_ANSWER_NONE = 0, /* not answered yet */
@@ -50,15 +51,16 @@ struct mm_answers_spec {
 
 /* Everything wrong with an answers file; bit (id - 1) marks item id. */
 struct mm_answers_issues {
-    bool bad_json;       /* not JSON, or no "answers" object */
-    int json_line;       /* line of the JSON error, 0 if none */
-    bool duplicate_key;  /* the JSON error is a key written twice (bad_json too) */
-    bool empty;          /* nothing but white space (bad_json too) */
-    uint64_t missing;    /* no answer (only when the file must be complete) */
-    uint64_t invalid;    /* not a string, or not an accepted value */
-    uint64_t na_refused; /* "na" where the item always applies */
-    uint64_t repeated;   /* an id given twice in "items" (report shape only) */
-    size_t n_items;      /* items 1..n_items, for the message on unknown keys */
+    bool bad_json;           /* not JSON, or no "answers" object */
+    int json_line;           /* line of the JSON error, 0 if none */
+    struct mm_json_why json; /* where and why it is not JSON (json_line > 0) */
+    bool duplicate_key;      /* the JSON error is a key written twice (bad_json too) */
+    bool empty;              /* nothing but white space (bad_json too) */
+    uint64_t missing;        /* no answer (only when the file must be complete) */
+    uint64_t invalid;        /* not a string, or not an accepted value */
+    uint64_t na_refused;     /* "na" where the item always applies */
+    uint64_t repeated;       /* an id given twice in "items" (report shape only) */
+    size_t n_items;          /* items 1..n_items, for the message on unknown keys */
     size_t n_unknown_keys;
     char unknown_keys[MM_ANSWERS_SHOWN_KEYS][24]; /* printable, truncated */
     unsigned unknown_strings; /* bit i: unknown_keys[i] is an "items" id written as a string */
@@ -93,6 +95,11 @@ int mm_answers_load(const struct mm_answers_spec *spec, const char *path, unsign
  * for items 3, 7"), each prefixed with prefix (e.g. the file name and ": "). */
 int mm_answers_issues_format(const struct mm_answers_issues *issues, const char *prefix,
                              enum mm_lang lang, struct mm_buf *out);
+/* The same, with step (NULL: write it as {"answers": ...}) as the step of a
+ * file that is not JSON or has no answers (a file that is not UTF-8 always
+ * takes "save it as UTF-8"). */
+int mm_answers_issues_format_step(const struct mm_answers_issues *issues, const char *prefix,
+                                  const char *step, enum mm_lang lang, struct mm_buf *out);
 
 /* Returns a new object {"1": "done", ...} holding the answered items. */
 json_t *mm_answers_to_json(const enum mm_answer *answers, size_t n_items);

@@ -60,6 +60,7 @@ static int set_error(struct mm_profile_error *e, enum mm_profile_problem problem
                      const char *detail)
 {
     e->problem = problem;
+    e->line = 0;
     mm_strlcpy_utf8(e->field, field ? field : "", sizeof e->field);
     mm_strlcpy_utf8(e->detail, detail ? detail : "", sizeof e->detail);
     return problem == MM_PROFILE_SYNTAX ? MM_EPARSE : MM_EINVAL;
@@ -202,12 +203,15 @@ static int apply_ini(struct mm_profile *p, const struct mm_ini *ini, struct mm_p
             mm_strlcpy_utf8(sec, section, sizeof sec);
             mm_strlcpy_utf8(k, key, sizeof k);
             snprintf(name, sizeof name, "%s.%s", sec, k);
-            return set_error(e, MM_PROFILE_UNKNOWN, name, NULL);
+            set_error(e, MM_PROFILE_UNKNOWN, name, NULL);
+            e->line = line;
+            return MM_EINVAL;
         }
         if (seen[f - fields])
             return duplicate(e, f, seen[f - fields], line);
         seen[f - fields] = line > 0 ? line : -1;
-        r = mm_profile_set(p, key, value, e);
+        if ((r = mm_profile_set(p, key, value, e)) != 0)
+            e->line = line; /* FILE: line L: what is wrong with the field */
     }
     return r;
 }

@@ -53,6 +53,7 @@ struct mm_profile_error {
     enum mm_profile_problem problem;
     char field[64];   /* e.g. "employees" or "practices.wifi" */
     char detail[256]; /* the offending value or the parser's message */
+    int line;         /* the file's line of the field, 0 when none (a flag, or missing) */
 };
 
 /* Clears p: empty texts, employees -1, every practice false. */

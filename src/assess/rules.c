@@ -29,9 +29,15 @@ int mm_rules_load(json_t **out)
     return 0;
 }
 
-/* Maps "1".."5" to 0..4, anything else to -1. */
+/* Maps "1".."5" to 0..4, also typed in full-width digits ("３", as the
+ * diagnosis answers take them), anything else to -1. */
 static int rule_index(const char *key)
 {
+    char folded[8];
+    if (strlen(key) < sizeof folded && (unsigned char)key[0] == 0xef) {
+        memcpy(folded, key, strlen(key) + 1);
+        key = mm_str_fold_fullwidth(folded);
+    }
     if (strlen(key) == 1 && key[0] >= '1' && key[0] <= '0' + MM_RULES_COUNT)
         return key[0] - '1';
     return -1;
@@ -69,6 +75,8 @@ int mm_rules_parse_answers(const json_t *root, struct mm_rules_answers *out,
             note_unknown(e, key);
             continue;
         }
+        if (seen & (1u << i)) /* "3" and "３": which answer was meant is unclear */
+            e->twice_mask |= 1u << i;
         seen |= 1u << i;
         if (json_is_boolean(v))
             out->committed[i] = json_is_true(v);
@@ -76,7 +84,8 @@ int mm_rules_parse_answers(const json_t *root, struct mm_rules_answers *out,
             e->invalid_mask |= 1u << i;
     }
     e->missing_mask = ~seen & ((1u << MM_RULES_COUNT) - 1);
-    if (e->missing_mask || e->invalid_mask || e->unknown[0])
+    e->invalid_mask &= ~e->twice_mask;
+    if (e->missing_mask || e->invalid_mask || e->twice_mask || e->unknown[0])
         return MM_EPARSE;
     return 0;
 }
@@ -96,10 +105,11 @@ int mm_rules_read_file(const char *path, struct mm_rules_answers *out, struct mm
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         e->empty = mm_str_blank(body, len);
-        e->duplicate = !e->empty && json_error_code(&jerr) == json_error_duplicate_key;
-        e->not_json = !e->empty && !e->duplicate;
         e->line = jerr.line;
-        snprintf(e->detail, sizeof e->detail, "%.160s", jerr.text);
+        mm_json_why_set(&e->why, &jerr, body, len);
+        e->duplicate =
+            !e->empty && !e->why.not_utf8 && json_error_code(&jerr) == json_error_duplicate_key;
+        e->not_json = !e->empty && !e->duplicate;
         free(text);
         return MM_EPARSE;
     }
@@ -119,27 +129,34 @@ static int describe_rule_problem(struct mm_buf *out, const char *msg, int rule)
     return r == 0 ? mm_buf_putc(out, '\n') : r;
 }
 
+/* "line L, column C: " and the reason and step of a file that is not JSON:
+ * the parser's kind of error in the message language (messages.md). */
+static int describe_not_json(const struct mm_rules_error *e, enum mm_lang lang, struct mm_buf *out)
+{
+    struct mm_buf why = MM_BUF_INIT;
+    const char *key = e->why.not_utf8 ? "rules.error.not_utf8"
+                      : e->duplicate  ? "rules.error.duplicate"
+                                      : "rules.error.not_json";
+    int r = e->why.line > 0 ? mm_json_why_at(&e->why, lang, out) : 0;
+    if (r == 0 && e->why.line > 0)
+        r = mm_buf_puts(out, ": ");
+    if (r == 0)
+        r = mm_json_why_reason(&e->why, lang, &why);
+    const struct mm_fill_var vars[] = {{"why", mm_buf_str(&why)},
+                                       {"step", mm_json_why_utf8_step(lang)}};
+    if (r == 0)
+        r = mm_fill(out, MM_FILL_MAX, mm_tr("assess-docs", key, lang), vars, 2, 0);
+    mm_buf_free(&why);
+    return r == 0 ? mm_buf_putc(out, '\n') : r;
+}
+
 int mm_rules_error_describe(const struct mm_rules_error *e, enum mm_lang lang, struct mm_buf *out)
 {
     int r = 0;
     if (e->empty)
         return mm_buf_printf(out, "%s\n", mm_tr("assess-docs", "rules.error.empty", lang));
-    if (e->not_json) { /* the parser's own words stay as they are (messages.md) */
-        char line[16];
-        snprintf(line, sizeof line, "%d", e->line);
-        const struct mm_fill_var vars[] = {{"line", line}, {"detail", e->detail}};
-        int r = mm_fill(out, MM_FILL_MAX, mm_tr("assess-docs", "rules.error.not_json", lang), vars,
-                        2, 0);
-        return r == 0 ? mm_buf_putc(out, '\n') : r;
-    }
-    if (e->duplicate) {
-        char line[16];
-        snprintf(line, sizeof line, "%d", e->line);
-        const struct mm_fill_var var = {"line", line};
-        int r = mm_fill(out, MM_FILL_MAX, mm_tr("assess-docs", "rules.error.duplicate", lang), &var,
-                        1, 0);
-        return r == 0 ? mm_buf_putc(out, '\n') : r;
-    }
+    if (e->not_json || e->duplicate)
+        return describe_not_json(e, lang, out);
     if (e->no_rules_object)
         return mm_buf_printf(out, "%s\n", mm_tr("assess-docs", "rules.error.no_rules", lang));
     for (int i = 0; i < MM_RULES_COUNT && r == 0; i++) {
@@ -149,6 +166,8 @@ int mm_rules_error_describe(const struct mm_rules_error *e, enum mm_lang lang, s
         if (r == 0 && (e->invalid_mask & (1u << i)))
             r = describe_rule_problem(out, mm_tr("assess-docs", "rules.error.invalid", lang),
                                       i + 1);
+        if (r == 0 && (e->twice_mask & (1u << i)))
+            r = describe_rule_problem(out, mm_tr("assess-docs", "rules.error.twice", lang), i + 1);
     }
     if (r == 0 && e->unknown[0])
         r = mm_buf_printf(out, "%s %s\n", mm_tr("assess-docs", "rules.error.unknown", lang),

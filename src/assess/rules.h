@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "assess/json-why.h"
 #include "core/i18n.h"
 
 #define MM_RULES_COUNT 5
@@ -25,14 +26,15 @@ struct mm_rules_answers {
 /* What is wrong with an answers file. Bit i of a mask is rule i+1. */
 struct mm_rules_error {
     bool empty;     /* nothing but spaces (or a byte-order mark) in the file */
-    bool not_json;  /* not JSON at all; line and detail: where, the parser's words */
+    bool not_json;  /* not JSON at all (why: where and why) */
     bool duplicate; /* a key written twice in one object (line: where) */
     int line;
-    bool no_rules_object;  /* no "rules" object */
-    unsigned missing_mask; /* rules without an entry */
-    unsigned invalid_mask; /* rules whose value is not true/false */
-    char unknown[128];     /* keys that name no rule, comma-separated */
-    char detail[200];
+    struct mm_json_why why; /* not_json, duplicate: where and why */
+    bool no_rules_object;   /* no "rules" object */
+    unsigned missing_mask;  /* rules without an entry */
+    unsigned invalid_mask;  /* rules whose value is not true/false */
+    unsigned twice_mask;    /* rules given as "3" and as full-width "３" */
+    char unknown[128];      /* keys that name no rule, comma-separated */
 };
 
 /* The rules content: a new reference to the array of five rule objects

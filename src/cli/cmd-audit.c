@@ -152,8 +152,7 @@ static int emit(const struct mm_cli *cli, const struct audit_args *a, const stru
     if (r != 0 && !a->output)
         mm_cmd_stdout_failed(cli, "audit", r);
     else if (r != 0)
-        mm_cli_error(cli, "audit", "%s: %s%s%s%s", a->output, TR("cli.error.write"), MM_CMD_LPAREN,
-                     mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
+        mm_cmd_write_failed(cli, "audit", a->output, r);
     if (r != 0)
         return MM_EXIT_IO;
     return MM_EXIT_OK;

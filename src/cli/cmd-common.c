@@ -9,6 +9,7 @@
  * a word of a printed command line quoted for the shell (mm_cmd_shell_arg), a
  * path in it made absolute (mm_cmd_path_arg). */
 #include "cli/cmd-common.h"
+#include "assess/json-why.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/str.h"
@@ -181,6 +182,26 @@ int mm_cmd_finish_stdout(const struct mm_cli *cli, const char *cmd, int rc)
     return MM_EXIT_IO;
 }
 
+const char *mm_cmd_at_line(const struct mm_cli *cli, int line, char *buf, size_t n)
+{
+    char num[16];
+    struct mm_buf b = MM_BUF_INIT;
+    snprintf(num, sizeof num, "%d", line);
+    const struct mm_fill_var var = {"line", num};
+    buf[0] = '\0';
+    if (line > 0 &&
+        mm_fill(&b, MM_FILL_MAX, mm_tr("cli", "error.at_line", cli->lang), &var, 1, 0) == 0)
+        snprintf(buf, n, "%s: ", mm_buf_str(&b));
+    mm_buf_free(&b);
+    return buf;
+}
+
+void mm_cmd_write_failed(const struct mm_cli *cli, const char *cmd, const char *path, int r)
+{
+    const char *key = r == MM_ENOENT ? "error.write_no_folder" : "error.write";
+    mm_cmd_say(cli, cmd, mm_tr("cli", key, cli->lang), path, NULL, mm_cmd_strerror(cli, r));
+}
+
 int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path, const char *text)
 {
     struct mm_buf b = MM_BUF_INIT;
@@ -189,7 +210,7 @@ int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path
         r = mm_file_write_output(path, b.data, b.len, 0666);
     mm_buf_free(&b);
     if (r != 0)
-        mm_cli_error(cli, cmd, "%s: %s", path, mm_cmd_strerror(cli, r));
+        mm_cmd_write_failed(cli, cmd, path, r);
     return r == 0 ? 0 : MM_EXIT_IO;
 }
 
@@ -210,6 +231,30 @@ static void print_unreadable(const struct mm_cli *cli, const char *cmd, const ch
     mm_buf_free(&msg);
 }
 
+/* "PATH: line L, column C: " and not_json's reason and step, or the file is
+ * not UTF-8 and how to save it again. */
+static void print_not_json(const struct mm_cli *cli, const char *cmd, const char *path,
+                           const json_error_t *jerr, const char *body, size_t len,
+                           const char *not_json)
+{
+    struct mm_json_why w;
+    struct mm_buf msg = MM_BUF_INIT, why = MM_BUF_INIT;
+    mm_json_why_set(&w, jerr, body, len);
+    mm_buf_printf(&msg, "%s: ", path);
+    if (w.line > 0 && mm_json_why_at(&w, cli->lang, &msg) == 0)
+        mm_buf_puts(&msg, ": ");
+    mm_json_why_reason(&w, cli->lang, &why);
+    const struct mm_fill_var var = {"why", mm_buf_str(&why)};
+    if (w.not_utf8)
+        mm_buf_printf(&msg, "%s%s%s", mm_buf_str(&why), cli->lang == MM_LANG_JA ? "。" : "; ",
+                      mm_json_why_utf8_step(cli->lang));
+    else
+        mm_fill(&msg, MM_FILL_MAX, not_json, &var, 1, 0);
+    mm_cli_error(cli, cmd, "%s", mm_buf_str(&msg));
+    mm_buf_free(&why);
+    mm_buf_free(&msg);
+}
+
 int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path, size_t max,
                      const char *not_json, const char *const unreadable[2], json_t **out)
 {
@@ -223,12 +268,10 @@ int mm_cmd_read_json(const struct mm_cli *cli, const char *cmd, const char *path
     }
     const char *body = mm_utf8_skip_bom(text, &len);
     *out = json_loadb(body, len, 0, &jerr);
+    if (!*out)
+        print_not_json(cli, cmd, path, &jerr, body, len, not_json);
     free(text);
-    if (!*out) {
-        mm_cli_error(cli, cmd, "%s:%d: %s (%s)", path, jerr.line, not_json, jerr.text);
-        return MM_EXIT_INPUT;
-    }
-    return 0;
+    return *out ? 0 : MM_EXIT_INPUT;
 }
 
 int mm_cmd_ask_line(const char *prompt, char *line, size_t size)

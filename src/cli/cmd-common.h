@@ -129,8 +129,17 @@ void mm_cmd_stdout_failed(const struct mm_cli *cli, const char *cmd, int r);
  * (mm_cmd_stdout_failed) and returns MM_EXIT_IO; else rc. */
 int mm_cmd_finish_stdout(const struct mm_cli *cli, const char *cmd, int rc);
 
+/* "line L: " / 「L 行目: 」 in buf (of n bytes) for a message about a
+ * file's line, "" when line is 0; returns buf. */
+const char *mm_cmd_at_line(const struct mm_cli *cli, int line, char *buf, size_t n);
+
+/* "mamori CMD: PATH: could not write (reason)"; a folder that does not
+ * exist (MM_ENOENT) is said so, with the step to create it or choose
+ * another place (cli.json error.write, error.write_no_folder). */
+void mm_cmd_write_failed(const struct mm_cli *cli, const char *cmd, const char *path, int r);
+
 /* Saves text plus a newline at path as mm_cmd_write_output does; on failure prints
- * "mamori CMD: PATH: reason" and returns MM_EXIT_IO, else 0. */
+ * mm_cmd_write_failed's message and returns MM_EXIT_IO, else 0. */
 int mm_cmd_save_line(const struct mm_cli *cli, const char *cmd, const char *path, const char *text);
 
 /* Prints prompt and a space on standard error and reads one line from
@@ -151,7 +160,9 @@ int mm_cmd_ask_yes_no(const char *prompt, const char *again);
 
 /* Reads the JSON file at path (at most max bytes; "-" is standard input).
  * Returns 0 with *out set, MM_EXIT_INPUT (too big, or not JSON: then
- * "PATH:LINE: NOT_JSON (detail)") or MM_EXIT_IO, after printing why: a
+ * "PATH: line L, column C: " and the template not_json with {why}, the
+ * parser's kind of error in the message language; a file that is not UTF-8
+ * says so and how to save it again) or MM_EXIT_IO, after printing why: a
  * file that cannot be read is "PATH: reason", or, when unreadable is not
  * NULL, its template [0] with {file} and {why} (the next step), [1] when the
  * reason has a step of its own (mm_error_has_step). */

@@ -142,8 +142,8 @@ static int read_policy(const struct mm_cli *cli, const char *path, json_t **out)
 {
     const char *unreadable[2] = {TR("declare.error.policy_unreadable"),
                                  TR("declare.error.policy_unreadable_own_step")};
-    return mm_cmd_read_json(cli, "declare", path, MM_DECLARE_FILE_MAX, TR("error.not_json"),
-                            unreadable, out);
+    return mm_cmd_read_json(cli, "declare", path, MM_DECLARE_FILE_MAX,
+                            TR("declare.error.policy_not_json"), unreadable, out);
 }
 
 static int parse_options(const struct mm_cli *cli, int argc, char **argv, struct opts *o)
@@ -235,12 +235,12 @@ static int organisation_name(const struct mm_cli *cli, const struct opts *o, str
             return MM_EXIT_IO;
         }
         if (r != 0) {
-            char key[64];
+            char key[64], at[64];
             snprintf(key, sizeof key, "profile.problem.%d", (int)e.problem);
             if (e.field[0])
-                mm_cli_error(cli, "declare", "%s: %s \"%s\": %s%s%s", o->profile,
-                             TR("profile.error.field"), e.field, TR(key), e.detail[0] ? " — " : "",
-                             e.detail);
+                mm_cli_error(cli, "declare", "%s: %s%s \"%s\": %s%s%s", o->profile,
+                             mm_cmd_at_line(cli, e.line, at, sizeof at), TR("profile.error.field"),
+                             e.field, TR(key), e.detail[0] ? " — " : "", e.detail);
             else /* a syntax error is the file's, no field's */
                 mm_cli_error(cli, "declare", "%s: %s%s%s", o->profile, TR(key),
                              e.detail[0] ? " — " : "", e.detail);

@@ -129,23 +129,27 @@ static int parse_args(const struct mm_cli *cli, int argc, char **argv, struct di
     return MM_EXIT_OK;
 }
 
-/* "PATH（reason）" / "PATH (reason)" for a message's %s. */
-static void path_reason(const struct mm_cli *cli, const char *path, int r, char *out, size_t cap)
+/* The reason for r: this catalogue's errno.* text, else errors.json's. */
+static const char *io_reason(const struct mm_cli *cli, int r)
 {
     char errkey[48];
     snprintf(errkey, sizeof errkey, "errno.%s", mm_errname(r));
     const char *reason = tr(cli, errkey);
-    if (strcmp(reason, errkey) == 0) /* not in this catalogue: errors.json */
-        reason = mm_cmd_strerror(cli, r);
-    snprintf(out, cap, "%s%s%s%s", path, MM_CMD_LPAREN, reason, MM_CMD_RPAREN);
+    return strcmp(reason, errkey) == 0 ? mm_cmd_strerror(cli, r) : reason;
 }
 
-/* Maps a file error to a message and MM_EXIT_IO. */
+/* "PATH（reason）" / "PATH (reason)" for a message's %s. */
+static void path_reason(const struct mm_cli *cli, const char *path, int r, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%s%s%s", path, MM_CMD_LPAREN, io_reason(cli, r), MM_CMD_RPAREN);
+}
+
+/* "PATH: the file could not be read (reason)", as risk says it (key:
+ * error.read or error.write). */
 static int io_error(const struct mm_cli *cli, const char *key, const char *path, int r)
 {
-    char what[512];
-    path_reason(cli, path, r, what, sizeof what);
-    error_sub(cli, key, what);
+    mm_cli_error(cli, CMD, "%s: %s%s%s%s", path, tr(cli, key), MM_CMD_LPAREN, io_reason(cli, r),
+                 MM_CMD_RPAREN);
     return MM_EXIT_IO;
 }
 
@@ -518,7 +522,9 @@ static int write_report(const struct mm_cli *cli, const struct diag_opts *o,
         mm_cmd_stdout_failed(cli, CMD, r);
         return MM_EXIT_IO;
     }
-    return r == 0 ? MM_EXIT_OK : io_error(cli, "error.write", o->output, r);
+    if (r != 0)
+        mm_cmd_write_failed(cli, CMD, o->output, r);
+    return r == 0 ? MM_EXIT_OK : MM_EXIT_IO;
 }
 
 /* Where the result goes: --history DIR, or for a diagnosis answered on the

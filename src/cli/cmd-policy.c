@@ -61,13 +61,14 @@ static bool can_ask(const struct opts *o)
 static void report_profile_error(const struct mm_cli *cli, const char *where,
                                  const struct mm_profile_error *e)
 {
-    char key[64];
+    char key[64], at[64];
     snprintf(key, sizeof key, "profile.problem.%d", (int)e->problem);
     if (e->problem == MM_PROFILE_MISSING && strcmp(e->field, "name") == 0)
         mm_cli_error(cli, "policy", "%s%s%s", where ? where : "", where ? ": " : "",
                      TR("policy.error.no_name"));
     else if (e->field[0])
-        mm_cli_error(cli, "policy", "%s%s%s \"%s\": %s%s%s", where ? where : "", where ? ": " : "",
+        mm_cli_error(cli, "policy", "%s%s%s%s \"%s\": %s%s%s", where ? where : "",
+                     where ? ": " : "", mm_cmd_at_line(cli, where ? e->line : 0, at, sizeof at),
                      TR("profile.error.field"), e->field, TR(key), e->detail[0] ? " — " : "",
                      e->detail);
     else

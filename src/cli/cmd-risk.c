@@ -126,8 +126,7 @@ static int emit(const struct mm_cli *cli, const struct risk_args *a, const struc
     if (r == 0)
         return MM_EXIT_OK;
     if (a->output)
-        mm_cli_error(cli, "risk", "%s: %s%s%s%s", a->output, TR("cli.error.write"), MM_CMD_LPAREN,
-                     mm_cmd_strerror(cli, r), MM_CMD_RPAREN);
+        mm_cmd_write_failed(cli, "risk", a->output, r);
     else
         mm_cmd_stdout_failed(cli, "risk", r);
     return MM_EXIT_IO;

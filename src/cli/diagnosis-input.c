@@ -32,6 +32,27 @@ void mm_cmd_answers_issues_print(const struct mm_cli *cli, const char *cmd, cons
     mm_buf_free(&msg);
 }
 
+/* What is wrong with the answers in file, in one message whose step fits:
+ * the file given, or a result kept in the folder given (kept). */
+static void print_issues(const struct mm_cli *cli, const char *cmd, const char *file, bool kept,
+                         const struct mm_answers_issues *issues)
+{
+    struct mm_buf msg = MM_BUF_INIT;
+    char prefix[600];
+    const char *step = TR(kept ? "diagnosis.step.kept" : "diagnosis.step.file");
+    snprintf(prefix, sizeof prefix, "%s %s: %s: ", cli->prog, cmd, file);
+    mm_answers_issues_format_step(issues, prefix, step, cli->lang, &msg);
+    if (!issues->bad_json) { /* the items' lines, then which file to give */
+        const struct mm_fill_var vars[] = {{"file", file}, {"step", step}};
+        mm_buf_printf(&msg, "%s %s: ", cli->prog, cmd);
+        mm_fill(&msg, MM_FILL_MAX, TR(kept ? "diagnosis.error.hint_kept" : "diagnosis.error.hint"),
+                vars, 2, 0);
+        mm_buf_putc(&msg, '\n');
+    }
+    fputs(mm_buf_str(&msg), stderr);
+    mm_buf_free(&msg);
+}
+
 /* "FILE: the diagnosis could not be read (reason)". */
 static void print_failure(const struct mm_cli *cli, const char *cmd, const char *file, int r)
 {
@@ -76,8 +97,7 @@ int mm_cmd_diagnosis_load(const struct mm_cli *cli, const char *cmd, const char 
         goto out;
     }
     if (r == MM_EPARSE || r == MM_EINVAL) {
-        mm_cmd_answers_issues_print(cli, cmd, used, &issues);
-        mm_cli_error(cli, cmd, "%s", TR("diagnosis.error.hint"));
+        print_issues(cli, cmd, used, strcmp(used, path) != 0, &issues);
         rc = MM_EXIT_INPUT;
     } else if (r == MM_ENOENT && !used) {
         mm_cmd_say(cli, cmd, TR("diagnosis.error.empty_dir"), path, NULL, NULL);

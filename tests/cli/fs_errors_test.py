@@ -75,8 +75,8 @@ def test_no_permission(mamori, tmp):
         f.write("[company]\nname = A\n")
     os.chmod(profile, 0o000)
     try:
-        for lang, want in (("en", "mamori diagnose: cannot read %s (permission denied)" % hist),
-                           ("ja", "mamori diagnose: 読み込めません: %s（権限がありません）" % hist)):
+        for lang, want in (("en", "mamori diagnose: %s: could not be read (permission denied)" % hist),
+                           ("ja", "mamori diagnose: %s: 読み込めませんでした（権限がありません）" % hist)):
             p = run(prefix + [mamori, "--lang", lang, "diagnose", "--answers", ANSWERS,
                               "--history", hist])
             check(p.returncode == 4 and p.stderr.strip() == want,

@@ -355,8 +355,8 @@ def test_options():
          "mamori audit: --list: given more than once\n"),
         (["audit", "--root"], 2, "mamori audit: --root: this option needs a value (see --help)\n"),
         (["audit", "--root", "laptop", "--diagnosis", "bad.json"], 3,
-         "mamori audit: bad.json: not valid JSON (line 1); write it as {\"answers\": {\"1\": "
-         "\"done\", ...}}\n"),
+         "mamori audit: bad.json: line 1, column 13: not valid JSON (the file ends before a "
+         "closing }, ] or \"); write it as {\"answers\": {\"1\": \"done\", ...}}\n"),
         # a missing input file: the message of every mamori command (cli.json error.no_input)
         (["audit", "--root", "laptop", "--diagnosis", "none.json"], 4,
          "mamori audit: none.json: there is no such file; check the file's name and the folder "
@@ -368,7 +368,8 @@ def test_options():
         (["--lang", "ja", "audit", "--bogus"], 2,
          "mamori audit: --bogus: 不明なオプションです（「--help」で使い方を確認してください）\n"),
         (["--lang", "ja", "audit", "--root", "laptop", "--output", "no-dir/out.txt"], 4,
-         "mamori audit: no-dir/out.txt: 書き込めませんでした（ファイルまたはフォルダーが見つかりません）\n"),
+         "mamori audit: no-dir/out.txt: 書き込めませんでした。保存先のフォルダーがありません。"
+         "先にそのフォルダーを作るか、別の場所を指定してください\n"),
     ]
     for args, code, want in cases:
         rc, out, err = run(args)

@@ -599,7 +599,8 @@ def test_usage():
          "x.csv: ファイルを読み込めませんでした（フォルダーがあるはずのところにファイルがあります。"
          "指定した場所を確かめてください）\n"),
         (["--lang", "ja", "risk", "--output", "no-dir/x.csv", "inventory-en.csv"], 4,
-         "mamori risk: no-dir/x.csv: 書き込めませんでした（ファイルまたはフォルダーが見つかりません）\n"),
+         "mamori risk: no-dir/x.csv: 書き込めませんでした。保存先のフォルダーがありません。"
+         "先にそのフォルダーを作るか、別の場所を指定してください\n"),
     ]
     for args, code, want in cases:
         rc, out, err = run(args)

@@ -262,11 +262,27 @@ static void test_answers_file_errors(void **state)
     assert_int_equal(issues.json_line, 2);
     mm_buf_reset(&msg);
     assert_int_equal(mm_answers_issues_format(&issues, "a.json: ", MM_LANG_EN, &msg), 0);
-    assert_string_equal(mm_buf_str(&msg),
-                        "a.json: an item is written twice (line 2); keep only one of them\n");
+    assert_string_equal(mm_buf_str(&msg), "a.json: line 2, column 3: an item is written twice; "
+                                          "keep only one of them\n");
     mm_buf_reset(&msg);
     assert_int_equal(mm_answers_issues_format(&issues, "", MM_LANG_JA, &msg), 0);
-    assert_non_null(strstr(mm_buf_str(&msg), "同じ項目が 2 回書かれています（2 行目）"));
+    assert_non_null(strstr(mm_buf_str(&msg), "2 行目 3 列目: 同じ項目が 2 回書かれています"));
+    /* The reason and column, in the message language (never jansson's
+     * English), and a file that is not UTF-8 (CP932) is said as such. */
+    mm_buf_reset(&msg);
+    assert_int_equal(mm_answers_parse(&spec, bad, strlen(bad), 0, got, &issues), MM_EPARSE);
+    assert_int_equal(mm_answers_issues_format(&issues, "", MM_LANG_JA, &msg), 0);
+    assert_non_null(strstr(mm_buf_str(&msg), "列目: JSON として読めません（"));
+    assert_null(strstr(mm_buf_str(&msg), "expected"));
+    assert_non_null(strstr(mm_buf_str(&msg), "3 行目 "));
+    const char *sjis = "{\"answers\": {\n\"1\": \"\x82\xc5\x82\xab\"}}";
+    assert_int_equal(mm_answers_parse(&spec, sjis, strlen(sjis), 0, got, &issues), MM_EPARSE);
+    assert_true(issues.json.not_utf8);
+    mm_buf_reset(&msg);
+    assert_int_equal(mm_answers_issues_format(&issues, "a.json: ", MM_LANG_EN, &msg), 0);
+    assert_non_null(strstr(mm_buf_str(&msg),
+                           "a.json: line 2, column 7: the file is not saved as "
+                           "UTF-8 (perhaps as Shift_JIS); save it again as UTF-8"));
     /* An empty file (or only spaces, or only a byte-order mark) says so. */
     static const char *const empties[] = {"", " \r\n\t", "\xef\xbb\xbf"};
     for (size_t i = 0; i < sizeof empties / sizeof empties[0]; i++) {

@@ -145,6 +145,13 @@ static void test_error_text_cut_between_characters(void **state)
     assert_int_equal(e.problem, MM_PROFILE_UNKNOWN);
     assert_true(mm_utf8_valid(e.field, strlen(e.field), NULL));
     assert_string_equal(e.field, "x設定設定設定設定設.x項項項項項項項項項");
+    assert_int_equal(e.line, 4); /* the CLI says FILE: line 4: ... */
+    assert_int_equal(load("[organisation]\nname = A\n\n[practices]\nwifi = maybe\n", &p, &e),
+                     MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_BAD_BOOL);
+    assert_int_equal(e.line, 5);
+    assert_int_equal(mm_profile_set(&p, "wifi", "maybe", &e), MM_EINVAL);
+    assert_int_equal(e.line, 0); /* a flag has no line */
 }
 
 static void expect_problem(const char *text, int code, enum mm_profile_problem problem,

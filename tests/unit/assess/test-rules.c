@@ -144,6 +144,27 @@ static void test_file_and_record(void **state)
     assert_int_equal(mm_rules_read_file(path, &back, &e), MM_EPARSE);
     assert_true(e.empty);
     assert_false(e.not_json);
+    /* Keys in full-width digits (a Japanese input method left on) are the
+     * rules' numbers; the same rule both ways is refused. */
+    static const char wide[] = "{\"rules\": {\"\xef\xbc\x91\": true, \"2\": false, "
+                               "\"\xef\xbc\x93\": true, \"4\": true, \"5\": true}}";
+    assert_int_equal(mm_file_write_atomic(path, wide, sizeof wide - 1), 0);
+    memset(&back, 0, sizeof back);
+    assert_int_equal(mm_rules_read_file(path, &back, &e), 0);
+    assert_memory_equal(&a, &back, sizeof a);
+    static const char both[] = "{\"rules\": {\"1\": true, \"2\": false, \"3\": true, "
+                               "\"\xef\xbc\x93\": false, \"4\": true, \"5\": true}}";
+    assert_int_equal(mm_file_write_atomic(path, both, sizeof both - 1), 0);
+    assert_int_equal(mm_rules_read_file(path, &back, &e), MM_EPARSE);
+    assert_int_equal(e.twice_mask, 1u << 2);
+    assert_string_equal(e.unknown, "");
+    /* Not UTF-8 (Shift_JIS): said so, with its line and column. */
+    static const char sjis[] = "{\"rules\": {\n\"1\": \"\x82\xcd\x82\xa2\"}}";
+    assert_int_equal(mm_file_write_atomic(path, sjis, sizeof sjis - 1), 0);
+    assert_int_equal(mm_rules_read_file(path, &back, &e), MM_EPARSE);
+    assert_true(e.not_json && e.why.not_utf8);
+    assert_int_equal(e.why.line, 2);
+    assert_int_equal(e.why.column, 7);
     unlink(path);
     assert_int_equal(mm_rules_read_file(path, &back, &e), MM_ENOENT);
 }
