@@ -289,7 +289,7 @@ def report_checks(c, owner, analyst, iid):
     text = md.raw.decode()
     for want in ("# セキュリティ事故の報告書", "## 何が起きたか", "An employee opened a fake invoice",
                  "## 影響", "## 行った対応", "## これからお願いしたいこと", "Sato Kenji",
-                 "現地で対応中", "対応完了", "目標", "INC-%d" % iid, "保険会社"):
+                 "訪問して対応中", "対応完了", "目標", "INC-%d" % iid, "保険会社"):
         check(want in text, "ja report lacks %r:\n%s" % (want, text))
     check("SECRET-NOTE" not in text, "internal note in md")
     html = c.request("GET", "/api/v1/incidents/%d/report" % iid, session=owner)

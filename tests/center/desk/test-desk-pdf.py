@@ -161,13 +161,13 @@ def main():
         check("incident-%d.pdf" % iid in r.headers.get("content-disposition", ""), "file name")
         check_pdf(r.raw, tmp, "incident-ja",
                   ["セキュリティ事故の報告書", "何が起きたか", SUMMARY_JA, "佐藤 健二",
-                   "現地で対応中", "INC-%d" % iid,
+                   "訪問して対応中", "INC-%d" % iid,
                    "対応開始までの時間：1 分未満（目標の 1 時間以内でした）"])
         r = c.request("GET", "/api/v1/incidents/%d/report?format=pdf&lang=en" % iid,
                       session=a["session"])
         check(r.status == 200, "en pdf: %r" % r)
         check_pdf(r.raw, tmp, "incident-en", ["Security incident report", "What happened",
-                                               SUMMARY_JA, "On-site support",
+                                               SUMMARY_JA, "On-site visit",
                                                "Time until work started: under 1 min (within "
                                                "the target of 1 hour)"])
         r = c.request("GET", "/api/v1/tenants/%d/reports/monthly?month=2026-04&format=pdf&lang=ja"
