@@ -19,6 +19,7 @@ Usage: man-fixup.py [--lang ja|en] IN OUT   (stdlib only)
 import argparse
 import re
 import sys
+import unicodedata
 
 JAPANESE_PREAMBLE = """.\\" Japanese text: break lines between Japanese characters, align left.
 .if \\n[.g] \\{\\
@@ -74,16 +75,21 @@ def expand_column(line, column):
     return " ".join(words)
 
 
+def display_width(text):
+    """Columns a terminal gives the text: a Japanese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def widest_column(rows):
     widths = [0] * max(len(r) for r in rows)
     for row in rows[1:]:
         for n, cell in enumerate(row):
-            widths[n] = max(widths[n], len(cell))
+            widths[n] = max(widths[n], display_width(cell))
     return widths.index(max(widths))
 
 
 def cell_text(cell, header):
-    if header or ("\n" not in cell and len(cell) <= SHORT_CELL):
+    if header or ("\n" not in cell and display_width(cell) <= SHORT_CELL):
         return cell
     return "T{\n" + cell + "\nT}"
 

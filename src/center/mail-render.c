@@ -280,16 +280,29 @@ static int now_vars(const char *now, enum mm_lang lang, struct mm_buf *text, str
 
 /* The closing advice of a mail (kind "alert" or "digest"): unplug and call
  * the IT company, or, with a [vendor] contact (vendor.h), unplug, then whom
- * to call on which number on a line of its own. */
-static int call_var(const char *kind, enum mm_lang lang, struct mm_buf *out)
+ * to call on which number on a line of its own (a <br> in the HTML part,
+ * where a line break would show as a space; each line escaped). */
+static int call_var(const char *kind, enum mm_lang lang, struct mm_buf *text, struct mm_buf *html)
 {
     char key[32];
     bool named = mm_vendor_set();
     snprintf(key, sizeof key, "call.%s%s", kind, named ? "_unplug" : "");
-    int r = mm_buf_puts(out, str_of(key, lang));
+    struct mm_buf who = MM_BUF_INIT;
+    int r = named ? mm_vendor_call(&who, lang) : 0;
+    if (r == 0)
+        r = mm_buf_puts(text, str_of(key, lang));
+    if (r == 0)
+        r = mm_buf_html_escape(html, str_of(key, lang));
     if (r == 0 && named)
-        r = mm_buf_putc(out, '\n');
-    return r == 0 && named ? mm_vendor_call(out, lang) : r;
+        r = mm_buf_putc(text, '\n');
+    if (r == 0 && named)
+        r = mm_buf_puts(text, mm_buf_str(&who));
+    if (r == 0 && named)
+        r = mm_buf_puts(html, "<br>\n");
+    if (r == 0 && named)
+        r = mm_buf_html_escape(html, mm_buf_str(&who));
+    mm_buf_free(&who);
+    return r;
 }
 
 /* The alert mail (template "alert") or the severity-rise mail ("rise",
@@ -304,7 +317,7 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
     struct vars vs = {.n = 0};
     struct mm_buf lt = MM_BUF_INIT, lh = MM_BUF_INIT, nt = MM_BUF_INIT, nh = MM_BUF_INIT;
     struct mm_buf tn = MM_BUF_INIT;
-    struct mm_buf call = MM_BUF_INIT;
+    struct mm_buf call = MM_BUF_INIT, callh = MM_BUF_INIT;
     char path[64], count[24];
     memset(out, 0, sizeof *out);
     if (alert_texts(a, lang, &x) != 0)
@@ -317,7 +330,7 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
     if (r == 0)
         r = now_vars(x.now, lang, &nt, &nh);
     if (r == 0)
-        r = call_var("alert", lang, &call);
+        r = call_var("alert", lang, &call, &callh);
     const char *none = str_of("none", lang);
     var_set(&vs, "tenant", mm_buf_str(&tn), NULL);
     var_set(&vs, "title", x.title, NULL);
@@ -336,11 +349,12 @@ static int render_alert_mail(const char *name, const struct mm_alert *a, int fro
     var_set(&vs, "signature", mm_buf_str(&x.signature), NULL);
     var_set(&vs, "alert_id", x.alert_id, NULL);
     var_set(&vs, "link", mm_buf_str(&lt), mm_buf_str(&lh));
-    var_set(&vs, "call", mm_buf_str(&call), NULL);
+    var_set(&vs, "call", mm_buf_str(&call), mm_buf_str(&callh));
     if (r == 0)
         r = render(name, lang, &vs, out);
     mm_buf_free(&tn);
     mm_buf_free(&call);
+    mm_buf_free(&callh);
     mm_buf_free(&lt);
     mm_buf_free(&lh);
     mm_buf_free(&nt);
@@ -398,7 +412,7 @@ int mm_mail_render_digest(const struct mm_alert *items, size_t n, size_t count, 
     struct vars vs = {.n = 0};
     struct mm_buf it = MM_BUF_INIT, ih = MM_BUF_INIT, lt = MM_BUF_INIT, lh = MM_BUF_INIT;
     struct mm_buf tn = MM_BUF_INIT;
-    struct mm_buf call = MM_BUF_INIT;
+    struct mm_buf call = MM_BUF_INIT, callh = MM_BUF_INIT;
     char cnt[24], win[24];
     memset(out, 0, sizeof *out);
     snprintf(cnt, sizeof cnt, "%zu", count);
@@ -409,18 +423,19 @@ int mm_mail_render_digest(const struct mm_alert *items, size_t n, size_t count, 
     if (r == 0)
         r = link_vars(base_url, "/alerts", lang, &lt, &lh);
     if (r == 0)
-        r = call_var("digest", lang, &call);
+        r = call_var("digest", lang, &call, &callh);
     var_set(&vs, "tenant", mm_buf_str(&tn), NULL);
     var_set(&vs, "title", str_of("digest_title", lang), NULL);
     var_set(&vs, "count", cnt, NULL);
     var_set(&vs, "window", win, NULL);
     var_set(&vs, "items", mm_buf_str(&it), mm_buf_str(&ih));
     var_set(&vs, "link", mm_buf_str(&lt), mm_buf_str(&lh));
-    var_set(&vs, "call", mm_buf_str(&call), NULL);
+    var_set(&vs, "call", mm_buf_str(&call), mm_buf_str(&callh));
     if (r == 0)
         r = render("digest", lang, &vs, out);
     mm_buf_free(&tn);
     mm_buf_free(&call);
+    mm_buf_free(&callh);
     mm_buf_free(&it);
     mm_buf_free(&ih);
     mm_buf_free(&lt);

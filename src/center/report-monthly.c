@@ -292,14 +292,15 @@ int mm_monthly_md(const json_t *model, enum mm_lang lang, struct mm_buf *out)
 {
     json_t *vars = json_object();
     struct mm_buf b;
-    char gen[48];
+    char gen[48], month[48];
     mm_buf_init(&b);
     int r = vars ? 0 : MM_ENOMEM;
     if (r == 0)
         r = mm_report_md_escape(&b, field(model, "tenant_name"), true);
     if (r == 0)
         r = set_var(vars, "tenant_name", &b);
-    if (r == 0 && (r = mm_buf_puts(&b, field(model, "month"))) == 0)
+    mm_report_month_text(field(model, "month"), lang, month);
+    if (r == 0 && (r = mm_buf_puts(&b, month)) == 0)
         r = set_var(vars, "month", &b);
     mm_report_time_text(field(model, "generated_at"), lang, gen);
     if (r == 0 && (r = mm_buf_puts(&b, gen)) == 0)

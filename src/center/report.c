@@ -123,6 +123,22 @@ const struct mm_zone *mm_report_zone(void)
     return report_zone ? report_zone : mm_zone_japan();
 }
 
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+                                          "May",       "June",     "July",     "August",
+                                          "September", "October",  "November", "December"};
+
+/* A day as people write it, as the web UI and the policy documents do:
+ * "2026年11月29日" in Japanese, "29 November 2026" in English. */
+static int day_text(const struct tm *tm, enum mm_lang lang, char *out, size_t outlen)
+{
+    int y = tm->tm_year + 1900, m = tm->tm_mon + 1, d = tm->tm_mday;
+    if (m < 1 || m > 12)
+        return snprintf(out, outlen, "%04d-%02d-%02d", y, m, d);
+    if (lang == MM_LANG_JA)
+        return snprintf(out, outlen, "%d年%d月%d日", y, m, d);
+    return snprintf(out, outlen, "%d %s %d", d, month_names[m - 1], y);
+}
+
 void mm_report_time_text(const char *s, enum mm_lang lang, char out[48])
 {
     int64_t usec;
@@ -134,10 +150,24 @@ void mm_report_time_text(const char *s, enum mm_lang lang, char out[48])
     struct tm tm;
     if (!mm_zone_localtime(z, usec / 1000000, &tm, &abbr))
         return;
-    size_t n = strftime(out, 48, "%Y-%m-%d %H:%M", &tm);
+    int n = day_text(&tm, lang, out, 48);
+    if (n > 0 && n < 48)
+        n += snprintf(out + n, 48 - (size_t)n, " %02d:%02d", tm.tm_hour, tm.tm_min);
     /* Japanese readers of a Japan-time report need no zone after each time. */
-    if (n > 0 && (lang != MM_LANG_JA || !mm_zone_is_japan(z)))
-        snprintf(out + n, 48 - n, " %s", abbr);
+    if (n > 0 && n < 48 && (lang != MM_LANG_JA || !mm_zone_is_japan(z)))
+        snprintf(out + n, 48 - (size_t)n, " %s", abbr);
+}
+
+void mm_report_month_text(const char *month, enum mm_lang lang, char out[48])
+{
+    int y, m, n = 0;
+    snprintf(out, 48, "%s", month ? month : "");
+    if (!month || sscanf(month, "%4d-%2d%n", &y, &m, &n) != 2 || month[n] || m < 1 || m > 12)
+        return;
+    if (lang == MM_LANG_JA)
+        snprintf(out, 48, "%d年%d月", y, m);
+    else
+        snprintf(out, 48, "%s %d", month_names[m - 1], y);
 }
 
 int mm_report_time_note(enum mm_lang lang, struct mm_buf *out)

@@ -35,10 +35,14 @@ bool mm_report_pdf_available(void);
  * means Asia/Tokyo. Not for changing while requests run. */
 void mm_report_use_zone(const struct mm_zone *zone);
 const struct mm_zone *mm_report_zone(void);
-/* The time of an RFC 3339 text for a reader, in the report zone:
- * "2026-04-01 18:15" in ja for Japan time, else with the zone's abbreviation
- * ("2026-04-01 18:15 JST", "2026-04-01 09:15 UTC"); "" for anything else. */
+/* The time of an RFC 3339 text for a reader, in the report zone, as the web
+ * UI writes it: "2026年4月1日 18:15" in ja for Japan time, else with the
+ * zone's abbreviation ("1 April 2026 18:15 JST", "1 April 2026 09:15 UTC");
+ * "" for anything else. */
 void mm_report_time_text(const char *rfc3339, enum mm_lang lang, char out[48]);
+/* Month "YYYY-MM" as people write it: "2026年11月" / "November 2026" (kept
+ * as given when not of that form). */
+void mm_report_month_text(const char *month, enum mm_lang lang, char out[48]);
 /* Appends the sentence saying which zone the times are in. */
 int mm_report_time_note(enum mm_lang lang, struct mm_buf *out);
 

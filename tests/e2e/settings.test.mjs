@@ -369,3 +369,44 @@ test('the language help names the list as it is shown at the top (ja, en)', { sk
     });
   }
 });
+
+// A refusal of the centre marks the field at fault as the page's own checks
+// do (aria-invalid, and the message in its aria-describedby): an address in
+// use (409) marks the address, a password the centre refuses (over its 1024
+// characters, "field": "password") the password, in the add form and the
+// temporary-password form; changing the field takes the marks off.
+test('the centre\'s refusals mark the field at fault in Settings (ja)', { skip: missing }, async () => {
+  const u = await center.api.ok('POST', '/api/v1/users', { email: 'shiro@yamada.example', password: 'shiro-first-pass-1', role: 'staff', tenant_id: center.tenants.yamada.id, lang: 'ja' });
+  await asUser(center.base, center.users.yamada, { locale: 'ja-JP', route: '/#/settings' }, async (p) => {
+    const form = p.locator(`#user-form-${center.tenants.yamada.id}`);
+    await form.waitFor();
+    const email = form.locator('input[name=email]');
+    const pw = form.locator('input[name=password]');
+    const marked = async (loc) => [await loc.getAttribute('aria-invalid'), ((await loc.getAttribute('aria-describedby')) || '').split(/\s+/).includes('flash')];
+    await email.fill('shiro@yamada.example');
+    await pw.fill('another-first-pass-1');
+    await form.locator('button[type=submit]').click();
+    await p.locator('#flash.flash-error').waitFor({ timeout: 5000 });
+    assert.deepEqual(await marked(email), ['true', true], 'the address in use is marked');
+    assert.deepEqual(await marked(pw), [null, false], 'the password is not');
+    assert.equal(await p.evaluate(() => document.activeElement.name), 'email');
+    await email.fill('goro@yamada.example');
+    assert.deepEqual(await marked(email), [null, false], 'a change takes the marks off');
+    const long = 'x'.repeat(1100);
+    await pw.evaluate((el) => el.removeAttribute('maxlength'));
+    await pw.fill(long);
+    await form.locator('button[type=submit]').click();
+    await p.waitForFunction(() => document.querySelector('[aria-invalid=true]'));
+    assert.deepEqual(await marked(pw), ['true', true], 'the refused password is marked');
+    assert.deepEqual(await marked(email), [null, false]);
+    await shot(p, 'settings-refused-ja');
+    const reset = p.locator(`#reset-form-${u.id}`);
+    await p.locator(`details:has(#reset-form-${u.id}) > summary`).click();
+    const rpw = reset.locator('input[name=password]');
+    await rpw.evaluate((el) => el.removeAttribute('maxlength'));
+    await rpw.fill(long);
+    await reset.locator('button[type=submit]').click();
+    await p.waitForFunction((id) => document.querySelector(`#reset-form-${id} [aria-invalid=true]`), u.id);
+    assert.deepEqual(await marked(rpw), ['true', true], 'the refused temporary password is marked');
+  });
+});

@@ -16,7 +16,7 @@ useCenter(async (c) => {
 
 test('the SME home page names the vendor to call (ja, en)', { skip: missing }, async () => {
   const cases = [
-    [center.users.yamada, 'ja-JP', 'お困りのとき、緊急のときのお電話: 守りネット株式会社 電話 03-0000-0000 （受付 平日 9:00〜18:00）'],
+    [center.users.yamada, 'ja-JP', 'お困りのとき、緊急のときのお電話: 守りネット株式会社 電話 03-0000-0000（受付 平日 9:00〜18:00）'],
     [center.users.sakura, 'en-US', 'In trouble or in an emergency, call: 守りネット株式会社 on 03-0000-0000 (平日 9:00〜18:00)'],
   ];
   for (const [user, locale, want] of cases) {

@@ -14,6 +14,8 @@
   cells as its heading (go-md2man 2.0.2 splits rows, docs/man-fixup.py
   mends them); groff (when installed) formats it, tables included, without
   a single warning, and finishes at narrow widths without hyphenation;
+  at 80 columns (a terminal's usual width) no table is wider than the
+  terminal, nor is a line of a settings example (```ini) once indented;
   `lexgrog` (man-db) reads its NAME line for whatis/apropos; and
   `cmake --install --component man` puts every page under share/man.
 
@@ -26,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import unicodedata
 
 REQUIRED = ["NAME", "SYNOPSIS", "DESCRIPTION", "EXIT STATUS"]
 # The usual Japanese names of the standard sections (as in manpages-ja).
@@ -44,9 +47,28 @@ JAPANESE = {
 LONG_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*[a-z0-9]")
 SHORT_OPTION = re.compile(r"(?<![\w\-/.])-[a-zA-Z](?![\w-])")
 NARROW_WIDTHS = (50, 64, 80)
+TERMINAL = 80  # columns of a terminal (groff's own line is 78)
+INDENT = 14  # columns man indents an example by (section, then code block)
 KANA = re.compile(r"[\u3040-\u30ff]")
 CJK = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
 BLOCK_START = re.compile(r"^\s*(?:$|[|#:%]|```|[-*] |\d+\. )")
+
+
+def display_width(text):
+    """Columns a terminal gives the text: a Japanese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wide_settings(text):
+    """Lines of a settings example (```ini) that pass 80 columns once man
+    indents them by INDENT (a comment goes on its own line above its setting)."""
+    found, fenced = [], False
+    for n, line in enumerate(text.split("\n"), 1):
+        if line.startswith("```"):
+            fenced = line == "```ini"
+        elif fenced and INDENT + display_width(line) > TERMINAL:
+            found.append(n)
+    return found
 
 
 def wrapped_lines(text):
@@ -109,6 +131,9 @@ def check_english(src, page, failures):
         if sec not in heads:
             failures.append(f"{page}: no '{sec}' section")
     title_line(text, page, failures)
+    for n in wide_settings(text):
+        failures.append(f"{page}:{n}: a settings line passes {TERMINAL} columns in man;"
+                        " put its comment on a line of its own above it")
     return text
 
 
@@ -121,6 +146,9 @@ def check_twin(src, page, en, failures):
     title_line(ja, page, failures)
     if len(KANA.findall(ja)) < 200:
         failures.append(f"ja/{page}: not written in Japanese")
+    for n in wide_settings(ja):
+        failures.append(f"ja/{page}:{n}: a settings line passes {TERMINAL} columns in man;"
+                        " put its comment on a line of its own above it")
     for n in wrapped_lines(ja):
         failures.append(f"ja/{page}:{n}: the paragraph goes on on the next line; write it on"
                         " one line (the line break would show as a space)")
@@ -178,6 +206,16 @@ def table_problems(roff):
     return problems
 
 
+def wide_tables(roff):
+    """The width of the widest table line groff draws past TERMINAL columns,
+    as `MANWIDTH=80 man` runs it (groff's own width and hyphenation; 0 when
+    every table fits)."""
+    cmd = ["groff", "-k", "-t", "-man", "-Tutf8", "-P-cbou", roff]
+    out = subprocess.run(cmd, capture_output=True, timeout=60).stdout.decode("utf-8", "replace")
+    widths = [display_width(l) for l in out.split("\n") if any(c in l for c in "│┌├└")]
+    return max([w for w in widths if w > TERMINAL], default=0)
+
+
 def check_roff(roff, label, failures):
     if not os.path.exists(roff) or os.path.getsize(roff) < 100:
         failures.append(f"{label}: not converted to {roff}")
@@ -203,6 +241,9 @@ def check_roff(roff, label, failures):
             except subprocess.TimeoutExpired:
                 failures.append(f"{label}: groff does not finish at {width} columns"
                                 " without hyphenation (a long run with no break point?)")
+        wide = wide_tables(roff)
+        if wide:
+            failures.append(f"{label}: a table is {wide} columns wide at {TERMINAL} columns")
     if shutil.which("lexgrog"):
         proc = subprocess.run(["lexgrog", roff], capture_output=True, timeout=60)
         if proc.returncode != 0 or b"parse failed" in proc.stdout:

@@ -161,9 +161,12 @@ static int monthly(struct mm_request *req, int64_t tenant)
     if (r == 0 &&
         (!model || json_object_set_new(model, "timezone", json_string(mm_zone_name(zone))) != 0))
         r = MM_ENOMEM;
-    char *title = mm_arena_printf(
-        &req->arena, "%s %s",
-        lang == MM_LANG_JA ? "月次セキュリティ報告" : "Monthly security report", month);
+    char month_text[48];
+    mm_report_month_text(month, lang, month_text);
+    char *title = mm_arena_printf(&req->arena,
+                                  lang == MM_LANG_JA ? "月次セキュリティ報告（%s）"
+                                                     : "Monthly security report (%s)",
+                                  month_text);
     char *file = mm_arena_printf(&req->arena, "monthly-%lld-%s", (long long)tenant, month);
     free(m);
     if (r != 0) {

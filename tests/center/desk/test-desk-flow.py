@@ -289,7 +289,7 @@ def report_checks(c, owner, analyst, iid):
     text = md.raw.decode()
     for want in ("# セキュリティ事故の報告書", "## 何が起きたか", "An employee opened a fake invoice",
                  "## 影響", "## 行った対応", "## これからお願いしたいこと", "Sato Kenji",
-                 "現地で対応中", "対応完了", "目標", "INC-%d" % iid, "保険会社"):
+                 "訪問して対応中", "対応完了", "目標", "INC-%d" % iid, "保険会社"):
         check(want in text, "ja report lacks %r:\n%s" % (want, text))
     check("SECRET-NOTE" not in text, "internal note in md")
     html = c.request("GET", "/api/v1/incidents/%d/report" % iid, session=owner)
@@ -385,7 +385,9 @@ def monthly_checks(c, w, owner, analyst):
     check(dflt["month"] == japan_month(dflt["generated_at"]), "default month: %r" % dflt["month"])
     page = c.request("GET", "/api/v1/reports/monthly?tenant=%d&month=%s&lang=ja" % (a["id"], month),
                      session=analyst)
-    check(page.status == 200 and "月次セキュリティ報告（%s）" % month in page.raw.decode() and
+    ja_month = "%d年%d月" % (int(month[:4]), int(month[5:7]))
+    check(page.status == 200 and "月次セキュリティ報告（%s）" % ja_month in page.raw.decode() and
+          "<title>月次セキュリティ報告（%s）</title>" % ja_month in page.raw.decode() and
           "<html lang=\"ja\"" in page.raw.decode(), "monthly html: %r" % page)
     # Severity words as the web UI and the mails say them (緊急/要注意/注意/お知らせ).
     check(all(w in page.raw.decode() for w in ("緊急（すぐに対応が必要）：2 件", "要注意：0 件",

@@ -10,6 +10,7 @@ the tz database does not know stops the centre at start with a clear
 message. Real mamori-center, real SQLite, real ingest."""
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -72,8 +73,17 @@ def check_japan(c, w):
     md = monthly(c, analyst, a, "2026-11", "md", "en").raw.decode()
     check("Japan time" in md and " JST" in md and " UTC" not in md.replace("of UTC", ""),
           "English report in Japan time: %s" % md[-400:])
+    # The month and the time made as people write them, as the web UI does
+    # (the JSON model keeps "2026-11" and RFC 3339).
+    check(md.startswith("# Monthly security report (November 2026)\n"), "en month: %s" % md[:200])
+    check(re.search(r"\(made [1-9][0-9]? (January|February|March|April|May|June|July|August|"
+                    r"September|October|November|December) 20[0-9]{2} [0-2][0-9]:[0-5][0-9] JST\)",
+                    md), "en time made: %s" % md[:200])
     md = monthly(c, analyst, a, "2026-11", "md", "ja").raw.decode()
     check("日本時間" in md, "Japanese report says Japan time")
+    check(md.startswith("# 月次セキュリティ報告（2026年11月）\n"), "ja month: %s" % md[:200])
+    check(re.search(r"（作成 20[0-9]{2}年[1-9][0-9]?月[1-9][0-9]?日 [0-2][0-9]:[0-5][0-9]）", md),
+          "ja time made: %s" % md[:200])
     return a
 
 
@@ -86,8 +96,14 @@ def check_utc(c, a):
     check(count(c, analyst, a, "2026-11") == 0, "November (UTC) does not have it")
     md = monthly(c, analyst, a, "2026-10", "md", "en").raw.decode()
     check("UTC time zone" in md and " JST" not in md, "English report in UTC")
+    check(md.startswith("# Monthly security report (October 2026)\n") and
+          re.search(r"\(made [0-9]+ [A-Z][a-z]+ 20[0-9]{2} [0-9:]{5} UTC\)", md),
+          "en month and time made in UTC: %s" % md[:200])
     md = monthly(c, analyst, a, "2026-10", "md", "ja").raw.decode()
     check("UTC の時刻" in md and "日本時間とは違います" in md, "Japanese report names the zone")
+    check(md.startswith("# 月次セキュリティ報告（2026年10月）\n") and
+          re.search(r"（作成 20[0-9]{2}年[0-9]+月[0-9]+日 [0-9:]{5} UTC）", md),
+          "ja month and time made in UTC: %s" % md[:200])
 
 
 def check_unknown_zone(c):

@@ -161,19 +161,24 @@ def main():
         check("incident-%d.pdf" % iid in r.headers.get("content-disposition", ""), "file name")
         check_pdf(r.raw, tmp, "incident-ja",
                   ["セキュリティ事故の報告書", "何が起きたか", SUMMARY_JA, "佐藤 健二",
-                   "現地で対応中", "INC-%d" % iid,
+                   "訪問して対応中", "INC-%d" % iid, "2026年4月2日 10:00",
                    "対応開始までの時間：1 分未満（目標の 1 時間以内でした）"])
         r = c.request("GET", "/api/v1/incidents/%d/report?format=pdf&lang=en" % iid,
                       session=a["session"])
         check(r.status == 200, "en pdf: %r" % r)
         check_pdf(r.raw, tmp, "incident-en", ["Security incident report", "What happened",
-                                               SUMMARY_JA, "On-site support",
+                                               SUMMARY_JA, "On-site visit",
+                                               "2 April 2026 10:00 JST",
                                                "Time until work started: under 1 min (within "
                                                "the target of 1 hour)"])
         r = c.request("GET", "/api/v1/tenants/%d/reports/monthly?month=2026-04&format=pdf&lang=ja"
                       % a["id"], session=a["session"])
         check(r.status == 200, "monthly pdf: %r" % r)
-        check_pdf(r.raw, tmp, "monthly-ja", ["月次セキュリティ報告（2026-04）", "今月のアドバイス"])
+        check_pdf(r.raw, tmp, "monthly-ja", ["月次セキュリティ報告（2026年4月）", "今月のアドバイス"])
+        r = c.request("GET", "/api/v1/tenants/%d/reports/monthly?month=2026-04&format=pdf&lang=en"
+                      % a["id"], session=a["session"])
+        check(r.status == 200, "monthly en pdf: %r" % r)
+        check_pdf(r.raw, tmp, "monthly-en", ["Monthly security report (April 2026)"])
         r = c.request("GET", "/api/v1/incidents/%d/report?format=pdf" % iid,
                       session=w.tenants["B"]["session"])
         check(r.status == 404, "foreign pdf: %r" % r)

@@ -44,6 +44,9 @@ def test_mails(f, sink):
     call = "お困りのときは 守りネット株式会社（電話 03-0000-0000、受付 平日 9:00〜18:00）にお電話ください。"
     check("Wi-Fi を切ってください。\n" + call in plain and call in html,
           "the Japanese mail names the vendor: %s" % plain)
+    # on a line of its own in the HTML part too (a bare line break shows as a space there)
+    check("Wi-Fi を切ってください。<br>\n" + call in html.replace("\r\n", "\n"),
+          "the HTML part breaks the line before the vendor: %s" % html)
     # One term per thing, the web UI's: 警告, IT 会社; the English rule
     # labelled as the IT company's technical information.
     check("IT 業者" not in plain and "アラート" not in plain and "警告番号: " in plain,
@@ -53,6 +56,8 @@ def test_mails(f, sink):
     plain, html = parts(sink.to("boss@bakery.example")[0][1])
     call = "If in doubt, call 守りネット株式会社 on 03-0000-0000 (平日 9:00〜18:00)."
     check(call in plain and call in html, "the English mail names the vendor: %s" % plain)
+    check(".<br>\n" + call in html.replace("\r\n", "\n"),
+          "the English HTML part breaks the line before the vendor: %s" % html)
     check("- (technical, for your IT company) Rule: mamori intel hit" in plain.replace("\r\n", "\n"),
           "the English rule line labelled: %s" % plain)
 
@@ -70,6 +75,8 @@ def test_digest(f, sink):
     call = "お困りのときは 守りネット株式会社（電話 03-0000-0000、受付 平日 9:00〜18:00）にお電話ください。"
     check("外してください(ケーブルを抜くか Wi-Fi を切る)。\n" + call in plain.replace("\r\n", "\n")
           and call in html, "the digest names the vendor: %s" % plain)
+    check("Wi-Fi を切る)。<br>\n" + call in html.replace("\r\n", "\n"),
+          "the digest's HTML part breaks the line before the vendor: %s" % html)
 
 
 def test_reports(f):

@@ -274,9 +274,9 @@ static void test_template(void **state)
     json_decref(vars);
     char t[48];
     mm_report_time_text("2026-04-01T09:15:02Z", MM_LANG_EN, t); /* report zone: Japan */
-    assert_string_equal(t, "2026-04-01 18:15 JST");
+    assert_string_equal(t, "1 April 2026 18:15 JST");
     mm_report_time_text("2026-04-01T20:15:02Z", MM_LANG_JA, t); /* Japan time: next day */
-    assert_string_equal(t, "2026-04-02 05:15");
+    assert_string_equal(t, "2026年4月2日 05:15");
     mm_report_time_text("garbage", MM_LANG_JA, t);
     assert_string_equal(t, "");
     mm_report_time_text(NULL, MM_LANG_EN, t);
@@ -317,8 +317,14 @@ static void test_monthly_words(void **state)
     assert_non_null(strstr(ja, "- Some Future Category：1 件\n"));
     assert_null(strstr(ja, "Trojan"));
     assert_null(strstr(ja, "_s}}"));
+    /* The month and the time made as the web UI writes them (the model keeps
+     * "2026-11" and RFC 3339). */
+    assert_non_null(strstr(ja, "# 月次セキュリティ報告（2026年11月）\n"));
+    assert_non_null(strstr(ja, "（作成 2026年11月18日 20:06）"));
     char *en = monthly_text(&m, MM_LANG_EN);
     assert_non_null(strstr(en, "- Virus (malware) traffic: 2\n"));
+    assert_non_null(strstr(en, "# Monthly security report (November 2026)\n"));
+    assert_non_null(strstr(en, "(made 18 November 2026 20:06 JST)"));
     assert_non_null(strstr(en, "- Some Future Category: 1\n"));
     assert_non_null(strstr(en, "**3 alerts**"));
     assert_non_null(strstr(en, "1 incident was opened and 2 were closed. 1 was handled"));

@@ -177,9 +177,18 @@ static void test_report_times(void **state)
     struct mm_buf note = MM_BUF_INIT;
     mm_report_use_zone(NULL); /* default: Japan time */
     mm_report_time_text("2026-10-31T16:30:00Z", MM_LANG_JA, t);
-    assert_string_equal(t, "2026-11-01 01:30");
+    assert_string_equal(t, "2026年11月1日 01:30");
     mm_report_time_text("2026-10-31T16:30:00Z", MM_LANG_EN, t);
-    assert_string_equal(t, "2026-11-01 01:30 JST");
+    assert_string_equal(t, "1 November 2026 01:30 JST");
+    /* The month as people write it; anything else kept as given. */
+    mm_report_month_text("2026-11", MM_LANG_JA, t);
+    assert_string_equal(t, "2026年11月");
+    mm_report_month_text("2026-04", MM_LANG_EN, t);
+    assert_string_equal(t, "April 2026");
+    mm_report_month_text("2026-13", MM_LANG_EN, t);
+    assert_string_equal(t, "2026-13");
+    mm_report_month_text(NULL, MM_LANG_JA, t);
+    assert_string_equal(t, "");
     assert_int_equal(mm_report_time_note(MM_LANG_JA, &note), 0);
     assert_non_null(strstr(mm_buf_str(&note), "日本時間"));
     mm_buf_reset(&note);
@@ -190,9 +199,9 @@ static void test_report_times(void **state)
     assert_int_equal(mm_zone_load("UTC", &utc, &fallback, err, sizeof err), 0);
     mm_report_use_zone(utc);
     mm_report_time_text("2026-10-31T16:30:00Z", MM_LANG_JA, t);
-    assert_string_equal(t, "2026-10-31 16:30 UTC");
+    assert_string_equal(t, "2026年10月31日 16:30 UTC");
     mm_report_time_text("2026-10-31T16:30:00+0900", MM_LANG_EN, t);
-    assert_string_equal(t, "2026-10-31 07:30 UTC");
+    assert_string_equal(t, "31 October 2026 07:30 UTC");
     assert_int_equal(mm_report_time_note(MM_LANG_EN, &note), 0);
     assert_string_equal(mm_buf_str(&note), "All times are in the UTC time zone, not Japan time.");
     mm_buf_reset(&note);

@@ -292,7 +292,13 @@ function vendorContact(v) {
   return h('p', { class: 'vendor-contact', id: 'vendor-contact' }, t('dash.vendor_call'), ' ',
     h('strong', {}, v.name || t('dash.vendor_default_name')),
     phone ? [' ', t('dash.vendor_phone'), ' ', phone] : null,
-    v.hours ? [' ', t('dash.vendor_hours', { hours: v.hours })] : null);
+    v.hours ? spaced(t('dash.vendor_hours', { hours: v.hours })) : null);
+}
+
+// A text after a word: a space before it, but none before a full-width
+// bracket (ja 「（受付 …）」), which carries its own space.
+function spaced(text) {
+  return /^[（「『]/.test(text) ? text : [' ', text];
 }
 
 // No contact: an emergency mail reaches no one at the company. The owner is

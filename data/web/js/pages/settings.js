@@ -153,6 +153,28 @@ function userState(u) {
 
 const PASSWORD_MIN_CHARS = 12; // the centre's MM_PASSWORD_MIN_CHARS, counted as characters
 
+// The message beside the page (app.js flash), which markInvalid adds to the
+// field's description, so a screen reader reads it with the field.
+function flashBox() {
+  return document.getElementById('flash');
+}
+
+// The field a refusal of the centre is about: the one it names (center-api.md,
+// Errors: "field"), else the one its code is about (409 conflict: the address
+// is in use). fields: name -> input.
+const FIELD_OF_CODE = { conflict: 'email', password_too_short: 'password' };
+function refusedField(e, fields) {
+  if (!(e instanceof api.ApiError)) return null;
+  return fields[e.field] || fields[FIELD_OF_CODE[e.code]] || null;
+}
+
+// Says text beside the page and marks the field at fault, as the page's own
+// checks do (the field is then read with the message).
+function sayInvalid(ctx, text, input) {
+  ctx.flash(text, 'error');
+  if (input) markInvalid(input, flashBox());
+}
+
 // What is wrong with a new person's e-mail address and first password
 // ({text, field}), or null. The forms check in script (novalidate) so the
 // message is in the page's language and read out, not the browser's bubble.
@@ -176,8 +198,7 @@ function resetForm(u, ctx) {
     ev.preventDefault();
     clearInvalid(form);
     if ([...pw.input.value].length < PASSWORD_MIN_CHARS) {
-      ctx.flash(t('apierr.password_too_short'), 'error');
-      markInvalid(pw.input);
+      sayInvalid(ctx, t('apierr.password_too_short'), pw.input);
       return;
     }
     try {
@@ -186,7 +207,7 @@ function resetForm(u, ctx) {
       const tokens = Number(r && r.tokens_revoked) || 0;
       ctx.flash(t('settings.reset_done', { email: u.email }) + (tokens ? ' ' + t('settings.reset_tokens', { n: tokens }) : ''), 'ok');
     } catch (e) {
-      ctx.flash(t('error.action_failed', { detail: api.errorText(e) }), 'error');
+      sayInvalid(ctx, t('error.action_failed', { detail: api.errorText(e) }), refusedField(e, { password: pw.input }));
     }
   });
   return h('details', { class: 'reset' }, h('summary', { 'aria-label': t('settings.reset_named', { email: u.email }) }, t('settings.reset')), form);
@@ -273,8 +294,7 @@ async function usersSection(tenantId, ctx) {
     clearInvalid(form);
     const problem = newUserProblem(email.input, pw.input);
     if (problem) {
-      ctx.flash(problem.text, 'error');
-      markInvalid(problem.field);
+      sayInvalid(ctx, problem.text, problem.field);
       return;
     }
     const body = { email: email.input.value.trim(), role: role.input.value, lang: ulang.input.value };
@@ -285,7 +305,8 @@ async function usersSection(tenantId, ctx) {
       await ctx.route();
       ctx.flash(t('settings.user_added', { email: body.email }), 'ok');
     } catch (e) {
-      ctx.flash(e.status === 409 ? t('settings.user_exists') : t('error.action_failed', { detail: api.errorText(e) }), 'error');
+      const text = e.status === 409 ? t('settings.user_exists') : t('error.action_failed', { detail: api.errorText(e) });
+      sayInvalid(ctx, text, refusedField(e, { email: email.input, password: pw.input, role: role.input, lang: ulang.input }));
     }
   });
   const cols = [t('settings.user_email'), t('settings.user_role'), t('settings.user_lang'), t('settings.user_since'), t('settings.user_state'), duty ? t('settings.user_duty') : null, t('settings.user_actions')];
