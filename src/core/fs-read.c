@@ -51,14 +51,26 @@ int mm_fd_read_regular(int fd, size_t max, char **out, size_t *len)
     return read_all(fd, max, out, len);
 }
 
-int mm_file_read_regular(const char *path, size_t max, char **out, size_t *len)
+/* O_NOCTTY: a terminal device opened here never becomes the controlling
+ * one before fstat refuses it. */
+static int read_opened(const char *path, int flags, size_t max, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | flags);
     if (fd < 0)
-        return mm_error_from_errno(errno);
+        return errno == ELOOP && (flags & O_NOFOLLOW) ? MM_ESYMLINK : mm_error_from_errno(errno);
     int r = mm_fd_read_regular(fd, max, out, len);
     close(fd);
     return r;
+}
+
+int mm_file_read_regular(const char *path, size_t max, char **out, size_t *len)
+{
+    return read_opened(path, 0, max, out, len);
+}
+
+int mm_file_read_regular_nofollow(const char *path, size_t max, char **out, size_t *len)
+{
+    return read_opened(path, O_NOFOLLOW, max, out, len);
 }

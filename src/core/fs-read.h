@@ -17,4 +17,9 @@ int mm_fd_read_regular(int fd, size_t max, char **out, size_t *len);
  * it as mm_fd_read_regular does; open's errors as mm_error_from_errno. */
 int mm_file_read_regular(const char *path, size_t max, char **out, size_t *len);
 
+/* As mm_file_read_regular, but a symbolic link at path is not followed
+ * (MM_ESYMLINK or open's error): for names found in a folder another
+ * account may write to, whose contents are copied or compared. */
+int mm_file_read_regular_nofollow(const char *path, size_t max, char **out, size_t *len);
+
 #endif
