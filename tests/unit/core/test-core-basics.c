@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/mount.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/fs-read.h"
 #include "core/i18n.h"
 #include "core/ini.h"
 #include "core/loglimit.h"
@@ -786,6 +788,37 @@ static void test_fs_output_links(const char *dir)
     }
 }
 
+/* mm_file_read_regular never opens what is not a regular file for reading
+ * (a device's open may act): a FIFO's writer waiting in open stays waiting,
+ * where an open for reading would have let it go on. */
+static void test_fs_read_no_open(void **state)
+{
+    (void)state;
+    char dir[64], path[128], *data = NULL;
+    size_t len = 0;
+    int status = 0;
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "fsread"), 0);
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(open(path, O_WRONLY) >= 0 ? 7 : 8); /* waits for a reader */
+    usleep(100000);
+    assert_int_equal(mm_file_read_regular(path, 100, &data, &len), MM_ENOTREG);
+    assert_int_equal(mm_file_read_regular_nofollow(path, 100, &data, &len), MM_ENOTREG);
+    assert_null(data);
+    usleep(100000);
+    assert_int_equal(waitpid(pid, &status, WNOHANG), 0); /* still waiting */
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    snprintf(path, sizeof path, "%s/link", dir);
+    assert_int_equal(symlink("fifo", path), 0);
+    assert_int_equal(mm_file_read_regular_nofollow(path, 100, &data, &len), MM_ESYMLINK);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
 /* mm_file_write_output, for a path a person named: a device, a FIFO and a
  * link to an open pipe are written into, not replaced by a regular file; a
  * regular file behind a link is replaced where it is (the link stays) with
@@ -1241,6 +1274,7 @@ int main(void)
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_fs),
         cmocka_unit_test(test_fs_ca),
+        cmocka_unit_test(test_fs_read_no_open),
         cmocka_unit_test(test_fs_output),
         cmocka_unit_test(test_fs_output_shared),
         cmocka_unit_test(test_fs_new_fallbacks),
