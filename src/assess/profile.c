@@ -2,6 +2,7 @@
  * Owns the organisation profile: field table, INI loading, flag setting,
  * validation and conversion to template variables / JSON (see profile.h). */
 #include "assess/profile.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/ini.h"
@@ -188,14 +189,26 @@ static int duplicate(struct mm_profile_error *e, const struct field *f, int firs
     return set_error(e, MM_PROFILE_DUPLICATE, name, lines);
 }
 
-/* Applies every entry of a loaded INI file; the first bad one stops it. */
+/* Applies every entry of a loaded INI file; the first bad one stops it. A
+ * value going on on indented lines ("name = Mamori" then "  Kobo Ltd") is
+ * one value, its parts joined with a space. */
 static int apply_ini(struct mm_profile *p, const struct mm_ini *ini, struct mm_profile_error *e)
 {
     int r = 0, seen[sizeof fields / sizeof fields[0]] = {0}; /* the line of each field */
+    struct mm_buf joined = MM_BUF_INIT;
     for (size_t i = 0; i < mm_ini_count(ini) && r == 0; i++) {
         const char *section, *key, *value;
         int line;
         mm_ini_entry(ini, i, &section, &key, &value, &line);
+        if (i > 0 && mm_ini_entry_continued(ini, i)) {
+            r = mm_buf_printf(&joined, "%s%s", joined.len && *value ? " " : "", value);
+            if (r == 0)
+                r = mm_profile_set(p, key, joined.data ? joined.data : "", e);
+            continue;
+        }
+        mm_buf_reset(&joined);
+        if ((r = mm_buf_puts(&joined, value)) != 0)
+            break;
         const struct field *f = find_field(key);
         if (!f || strcasecmp(section, f->section) != 0) {
             char sec[31], k[31], name[64]; /* each cut between characters */
@@ -209,6 +222,7 @@ static int apply_ini(struct mm_profile *p, const struct mm_ini *ini, struct mm_p
         seen[f - fields] = line > 0 ? line : -1;
         r = mm_profile_set(p, key, value, e);
     }
+    mm_buf_free(&joined);
     return r;
 }
 
