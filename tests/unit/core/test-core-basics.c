@@ -180,6 +180,10 @@ static void test_utf8(void **state)
     assert_int_equal(mm_text_control_len("\xe2\x80\xaa"), 3); /* U+202A LRE */
     assert_int_equal(mm_text_control_len("\xe2\x81\xa6"), 3); /* U+2066 LRI */
     assert_int_equal(mm_text_control_len("\xe2\x81\xa9"), 3); /* U+2069 PDI */
+    assert_int_equal(mm_text_control_len("\xe2\x80\x8e"), 3); /* U+200E LRM */
+    assert_int_equal(mm_text_control_len("\xe2\x80\x8f"), 3); /* U+200F RLM */
+    assert_int_equal(mm_text_control_len("\xd8\x9c"), 2);     /* U+061C ALM */
+    assert_int_equal(mm_text_control_len("\xe2\x80\x8d"), 0); /* U+200D ZWJ */
     assert_int_equal(mm_text_control_len("\xe2\x80\xa9"), 0); /* U+2029 */
     assert_int_equal(mm_text_control_len("\xe2\x81\xaa"), 0); /* U+206A */
     assert_int_equal(mm_text_control_len("\xe2\x80"), 0);     /* cut */
