@@ -189,6 +189,25 @@ static int duplicate(struct mm_profile_error *e, const struct field *f, int firs
     return set_error(e, MM_PROFILE_DUPLICATE, name, lines);
 }
 
+/* Whether section.key (on line) names a field not seen before: 0, else
+ * the error (an unknown field, or one written twice). */
+static int check_entry(int *seen, const char *section, const char *key, int line,
+                       struct mm_profile_error *e)
+{
+    const struct field *f = find_field(key);
+    if (!f || strcasecmp(section, f->section) != 0) {
+        char sec[31], k[31], name[64]; /* each cut between characters */
+        mm_strlcpy_utf8(sec, section, sizeof sec);
+        mm_strlcpy_utf8(k, key, sizeof k);
+        snprintf(name, sizeof name, "%s.%s", sec, k);
+        return set_error(e, MM_PROFILE_UNKNOWN, name, NULL);
+    }
+    if (seen[f - fields])
+        return duplicate(e, f, seen[f - fields], line);
+    seen[f - fields] = line > 0 ? line : -1;
+    return 0;
+}
+
 /* Applies every entry of a loaded INI file; the first bad one stops it. A
  * value going on on indented lines ("name = Mamori" then "  Kobo Ltd") is
  * one value, its parts joined with a space. */
@@ -207,20 +226,11 @@ static int apply_ini(struct mm_profile *p, const struct mm_ini *ini, struct mm_p
             continue;
         }
         mm_buf_reset(&joined);
-        if ((r = mm_buf_puts(&joined, value)) != 0)
-            break;
-        const struct field *f = find_field(key);
-        if (!f || strcasecmp(section, f->section) != 0) {
-            char sec[31], k[31], name[64]; /* each cut between characters */
-            mm_strlcpy_utf8(sec, section, sizeof sec);
-            mm_strlcpy_utf8(k, key, sizeof k);
-            snprintf(name, sizeof name, "%s.%s", sec, k);
-            return set_error(e, MM_PROFILE_UNKNOWN, name, NULL);
-        }
-        if (seen[f - fields])
-            return duplicate(e, f, seen[f - fields], line);
-        seen[f - fields] = line > 0 ? line : -1;
-        r = mm_profile_set(p, key, value, e);
+        r = check_entry(seen, section, key, line, e);
+        if (r == 0)
+            r = mm_buf_puts(&joined, value);
+        if (r == 0)
+            r = mm_profile_set(p, key, value, e);
     }
     mm_buf_free(&joined);
     return r;
