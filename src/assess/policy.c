@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/fnv.h"
 #include "core/fs.h"
+#include "core/fs-read.h"
 #include "core/hash.h"
 #include "core/html.h"
 #include "core/str.h"
@@ -535,18 +536,24 @@ static int errno_code(int e)
     return e == ENOTDIR ? MM_ENOENT : mm_error_from_errno(e);
 }
 
-/* An existing output directory may hold only documents mamori wrote: it is
- * replaced whole, and other files must not vanish with it. */
+/* An existing output directory may hold only documents mamori wrote, each
+ * a regular file: it is replaced whole, and other files must not vanish
+ * with it. A symbolic link or FIFO under a document's name is refused too:
+ * the kept copies are read and copied, and must never be another file
+ * (one only root may read) or a reader that waits forever. */
 static int check_only_policy_files(const char *dir, char *err, size_t errlen)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
+    struct stat st;
     int r = 0;
     if (!d)
         return errno_code(errno);
     while (r == 0 && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-            is_policy_file(e->d_name))
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (is_policy_file(e->d_name) &&
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
             continue;
         snprintf(err, errlen, "%s%s%s", dir, mm_str_suffix(dir, "/") ? "" : "/", e->d_name);
         r = MM_ECONFLICT;
@@ -581,9 +588,13 @@ static int make_partial_dir(const char *dir, const struct stat *existing, char *
  * at all (an empty folder) says nothing. */
 static void find_edited(const char *dir, struct mm_policy_write_info *info)
 {
-    char path[PATH_MAX_LEN + 64];
+    char path[PATH_MAX_LEN + 64], *text = NULL;
+    size_t text_len;
     snprintf(path, sizeof path, "%s/policy.json", dir);
-    json_t *m = json_load_file(path, 0, NULL);
+    json_t *m = mm_file_read_regular_nofollow(path, 16u << 20, &text, &text_len) == 0
+                    ? json_loadb(text, text_len, 0, NULL)
+                    : NULL;
+    free(text);
     const json_t *sums = json_object_get(m, "sha256");
     const char *name;
     json_t *want;
@@ -597,7 +608,7 @@ static void find_edited(const char *dir, struct mm_policy_write_info *info)
         if (!is_document(name) || info->n_edited >= sizeof info->edited / sizeof info->edited[0])
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (mm_file_read(path, 64u << 20, &data, &len) != 0)
+        if (mm_file_read_regular_nofollow(path, 64u << 20, &data, &len) != 0)
             continue;
         mm_sha256(data, len, sum);
         mm_hex(sum, sizeof sum, hex);
@@ -608,14 +619,15 @@ static void find_edited(const char *dir, struct mm_policy_write_info *info)
     json_decref(m);
 }
 
-/* Copies dir/name to tmp/to (a new file; MM_EEXIST when taken). */
+/* Copies dir/name, a regular file and never through a link, to tmp/to (a
+ * new file; MM_EEXIST when taken). */
 static int copy_into(const char *dir, const char *name, const char *tmp, const char *to)
 {
     char path[PATH_MAX_LEN + 300];
     char *data = NULL;
     size_t len;
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    int r = mm_file_read(path, 64u << 20, &data, &len);
+    int r = mm_file_read_regular_nofollow(path, 64u << 20, &data, &len);
     snprintf(path, sizeof path, "%s/%s", tmp, to);
     if (r == 0)
         r = mm_file_write_new(path, data, len, 0644);

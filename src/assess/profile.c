@@ -2,6 +2,7 @@
  * Owns the organisation profile: field table, INI loading, flag setting,
  * validation and conversion to template variables / JSON (see profile.h). */
 #include "assess/profile.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/ini.h"
@@ -189,30 +190,52 @@ static int duplicate(struct mm_profile_error *e, const struct field *f, int firs
     return set_error(e, MM_PROFILE_DUPLICATE, name, lines);
 }
 
-/* Applies every entry of a loaded INI file; the first bad one stops it. */
+/* Whether section.key (on line) names a field not seen before: 0, else
+ * the error (an unknown field, or one written twice). */
+static int check_entry(int *seen, const char *section, const char *key, int line,
+                       struct mm_profile_error *e)
+{
+    const struct field *f = find_field(key);
+    if (!f || strcasecmp(section, f->section) != 0) {
+        char sec[31], k[31], name[64]; /* each cut between characters */
+        mm_strlcpy_utf8(sec, section, sizeof sec);
+        mm_strlcpy_utf8(k, key, sizeof k);
+        snprintf(name, sizeof name, "%s.%s", sec, k);
+        set_error(e, MM_PROFILE_UNKNOWN, name, NULL);
+        e->line = line;
+        return MM_EINVAL;
+    }
+    if (seen[f - fields])
+        return duplicate(e, f, seen[f - fields], line);
+    seen[f - fields] = line > 0 ? line : -1;
+    return 0;
+}
+
+/* Applies every entry of a loaded INI file; the first bad one stops it. A
+ * value going on on indented lines ("name = Mamori" then "  Kobo Ltd") is
+ * one value, its parts joined with a space. */
 static int apply_ini(struct mm_profile *p, const struct mm_ini *ini, struct mm_profile_error *e)
 {
     int r = 0, seen[sizeof fields / sizeof fields[0]] = {0}; /* the line of each field */
+    struct mm_buf joined = MM_BUF_INIT;
     for (size_t i = 0; i < mm_ini_count(ini) && r == 0; i++) {
         const char *section, *key, *value;
         int line;
         mm_ini_entry(ini, i, &section, &key, &value, &line);
-        const struct field *f = find_field(key);
-        if (!f || strcasecmp(section, f->section) != 0) {
-            char sec[31], k[31], name[64]; /* each cut between characters */
-            mm_strlcpy_utf8(sec, section, sizeof sec);
-            mm_strlcpy_utf8(k, key, sizeof k);
-            snprintf(name, sizeof name, "%s.%s", sec, k);
-            set_error(e, MM_PROFILE_UNKNOWN, name, NULL);
-            e->line = line;
-            return MM_EINVAL;
+        if (i > 0 && mm_ini_entry_continued(ini, i)) {
+            r = mm_buf_printf(&joined, "%s%s", joined.len && *value ? " " : "", value);
+            if (r == 0 && (r = mm_profile_set(p, key, joined.data ? joined.data : "", e)) != 0)
+                e->line = line;
+            continue;
         }
-        if (seen[f - fields])
-            return duplicate(e, f, seen[f - fields], line);
-        seen[f - fields] = line > 0 ? line : -1;
-        if ((r = mm_profile_set(p, key, value, e)) != 0)
+        mm_buf_reset(&joined);
+        r = check_entry(seen, section, key, line, e);
+        if (r == 0)
+            r = mm_buf_puts(&joined, value);
+        if (r == 0 && (r = mm_profile_set(p, key, value, e)) != 0)
             e->line = line; /* FILE: line L: what is wrong with the field */
     }
+    mm_buf_free(&joined);
     return r;
 }
 

@@ -232,9 +232,16 @@ int mm__audit_read(const struct mm_audit_ctx *ctx, const char *path, size_t max,
 {
     *out = NULL;
     *len = 0;
-    int fd = open_in_root(ctx, path, O_RDONLY | O_NONBLOCK);
-    if (fd < 0)
+    /* only a regular file is opened for reading (a device's open may act) */
+    int at = open_in_root(ctx, path, O_PATH);
+    if (at < 0)
         return errno_code(errno);
+    int fd = mm_fd_reopen_regular(at, O_RDONLY | O_NONBLOCK);
+    close(at);
+    if (fd == MM_ENOENT && (fd = open_in_root(ctx, path, O_RDONLY | O_NONBLOCK | O_NOCTTY)) < 0)
+        return errno_code(errno); /* no /proc: opened, then fstat'ed before a read */
+    if (fd < 0)
+        return fd;
     int r = mm_fd_read_regular(fd, max, out, len);
     close(fd);
     return r;

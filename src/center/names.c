@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "center/tenant.h"
+#include "core/str.h"
 
 /* The code point of the UTF-8 sequence at s (valid UTF-8, as every API
  * body is checked to be), *len its bytes. */
@@ -29,21 +30,15 @@ static unsigned code_point(const unsigned char *s, size_t *len)
     return 0x10000;
 }
 
-/* Control characters and the bidi formatting ones: LRM, RLM, ALM, the
- * embeddings and overrides (U+202A-202E) and the isolates (U+2066-2069). */
-static bool hidden_char(unsigned c)
-{
-    return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x200E || c == 0x200F || c == 0x061C ||
-           (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
-}
-
 bool mm_name_plain(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n;
     while (*p) {
-        if (hidden_char(code_point(p, &n)))
+        /* control characters and the bidi formatting ones, as text output's */
+        if (mm_text_control_len((const char *)p) != 0)
             return false;
+        code_point(p, &n);
         p += n;
     }
     return true;

@@ -167,15 +167,19 @@ static int open_temp_beside(const char *path, mode_t mode, struct mm_buf *tmp)
     return MM_EEXIST;
 }
 
-/* Gives fd the group and mode of the file like was (the group best effort:
- * only one of the caller's); the mode after, as chown may clear set-id
- * bits. The owner stays the caller: root's report is not given away. */
-static int take_group_and_mode(int fd, const struct stat *like)
+/* Gives fd the group of the file like was (best effort: only one of the
+ * caller's) and its permissions, narrowed to the mode asked for (a report
+ * asked 0600, as audit's, never becomes readable by others because the
+ * file it replaces was): never set-id bits, and no group bits when the
+ * group could not be given (they would be for the caller's group). The
+ * mode after the group, as chown may clear bits. The owner stays the
+ * caller: root's report is not given away. */
+static int take_group_and_mode(int fd, const struct stat *like, mode_t mode)
 {
-    if (fchown(fd, (uid_t)-1, like->st_gid) != 0) {
-        /* a group the caller is not in: the file keeps the caller's (EPERM) */
-    }
-    return fchmod(fd, like->st_mode & 07777) == 0 ? 0 : mm_error_from_errno(errno);
+    mode_t keep = like->st_mode & mode & 0777;
+    if (fchown(fd, (uid_t)-1, like->st_gid) != 0)
+        keep &= ~(mode_t)070; /* a group the caller is not in (EPERM): the caller's */
+    return fchmod(fd, keep) == 0 ? 0 : mm_error_from_errno(errno);
 }
 
 /* Writes data to a new temporary file beside path and fsyncs it; returns the
@@ -187,7 +191,7 @@ static int write_temp_like(const char *path, const void *data, size_t len, mode_
     int fd = open_temp_beside(path, like ? 0600 : mode, tmp);
     if (fd < 0)
         return fd;
-    int r = like ? take_group_and_mode(fd, like) : 0;
+    int r = like ? take_group_and_mode(fd, like, mode) : 0;
     if (r == 0)
         r = write_all(fd, data, len);
     /* a full disk may show only at fsync or close (delayed allocation, NFS) */
@@ -228,14 +232,26 @@ int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mo
     return replace_like(path, data, len, mode, NULL);
 }
 
-/* Writes data into what is open at path (a device, a FIFO, a socket's
- * /proc name): no temporary file, no truncation, no rename. A FIFO's open
- * waits for its reader as the shell's would. */
-static int write_through(const char *path, const void *data, size_t len)
+/* Writes data into what is open at path (a device, a FIFO): no temporary
+ * file, no truncation, no rename. A FIFO's open waits for its reader as the
+ * shell's would. What is opened must be the file st (checked before) and not
+ * a regular one, else ESTALE's code (swapped meanwhile); a path that was no
+ * link (nofollow) is not followed if it has become one. */
+static int write_through(const char *path, const struct stat *st, bool nofollow, const void *data,
+                         size_t len)
 {
-    int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    struct stat now;
+    int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
     if (fd < 0)
         return mm_error_from_errno(errno);
+    int e = fstat(fd, &now) != 0 ? errno
+            : now.st_dev == st->st_dev && now.st_ino == st->st_ino && !S_ISREG(now.st_mode)
+                ? 0
+                : ESTALE;
+    if (e != 0) {
+        close(fd);
+        return mm_error_from_errno(e);
+    }
     int r = write_all(fd, data, len);
     if (close(fd) != 0 && r == 0 && errno != EINTR)
         r = mm_error_from_errno(errno);
@@ -272,8 +288,13 @@ static char *resolve_file(const char *path, struct stat *st)
     char proc[64], *real = NULL;
     struct stat now;
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    if (fstat(fd, st) == 0)
-        real = realpath(proc, NULL); /* /proc/self/fd: the file's name */
+    if (fstat(fd, st) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    real = realpath(proc, NULL); /* /proc/self/fd: the file's name */
     if (!real && errno != ENOMEM)
         real = realpath(path, NULL); /* no /proc: walked again, checked below */
     close(fd);
@@ -323,19 +344,114 @@ static int links_trusted(const char *path)
     return r;
 }
 
+/* Whether link, a symbolic link, is one of /proc/PID/fd/N (also as
+ * /proc/self/fd/N, /dev/fd/N, /proc/PID/task/TID/fd/N): the kernel's
+ * "magic" links to what a process has open. *pid and *fdno say whose. */
+static bool magic_link(const char *link, long *pid, int *fdno)
+{
+    char *copy = strdup(link), *dir = copy ? realpath(dirname(copy), NULL) : NULL;
+    const char *base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+    long tid;
+    int used = 0, n = 0;
+    bool magic = false;
+    if (dir && sscanf(base, "%d%n", fdno, &n) == 1 && base[n] == '\0' && *fdno >= 0) {
+        magic =
+            (sscanf(dir, "/proc/%ld/fd%n", pid, &used) == 1 && dir[used] == '\0') ||
+            (sscanf(dir, "/proc/%ld/task/%ld/fd%n", pid, &tid, &used) == 2 && dir[used] == '\0');
+    }
+    free(copy);
+    free(dir);
+    return magic;
+}
+
+/* Follows the links from path (up to 40) to the first magic_link: 1 with
+ * *pid and *fdno set, 0 when there is none. /dev/stdout is one such chain
+ * (to /proc/self/fd/1). */
+static int find_magic_link(const char *path, long *pid, int *fdno, struct mm_buf *hop)
+{
+    struct mm_buf next = MM_BUF_INIT;
+    int r = mm_buf_puts(hop, path), found = 0;
+    for (int n = 0; r == 0 && n < 40 && !found; n++) {
+        struct stat lst;
+        char target[PATH_MAX];
+        ssize_t got;
+        if (lstat(hop->data, &lst) != 0 || !S_ISLNK(lst.st_mode))
+            break;
+        if (magic_link(hop->data, pid, fdno)) {
+            found = 1;
+            break;
+        }
+        if ((got = readlink(hop->data, target, sizeof target - 1)) < 0)
+            break;
+        target[got] = '\0';
+        char *dir = strdup(hop->data);
+        mm_buf_reset(&next);
+        r = !dir               ? MM_ENOMEM
+            : target[0] == '/' ? mm_buf_puts(&next, target)
+                               : mm_buf_printf(&next, "%s/%s", dirname(dir), target);
+        free(dir);
+        struct mm_buf swap = *hop;
+        *hop = next;
+        next = swap;
+    }
+    mm_buf_free(&next);
+    return r != 0 ? r : found;
+}
+
+/* Writes data to what a process has open, named by magic link hop: this
+ * process's own fd N (/dev/stdout, /dev/fd/N) is written as it is, at its
+ * offset (after what the shell or earlier output put there, and in
+ * append mode for >>), as the shell's own redirection would; another
+ * process's is opened and appended to, never replaced by a new file. */
+static int write_to_open(const char *hop, long pid, int fdno, const void *data, size_t len)
+{
+    if (pid != (long)getpid()) {
+        int fd = open(hop, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+            return mm_error_from_errno(errno);
+        int r = write_all(fd, data, len);
+        if (close(fd) != 0 && r == 0 && errno != EINTR)
+            r = mm_error_from_errno(errno);
+        return r;
+    }
+    fflush(fdno == 1 ? stdout : fdno == 2 ? stderr : NULL); /* what was printed comes first */
+    return write_all(fdno, data, len);
+}
+
+/* write_to_open when a link from path on is a magic_link (*done set),
+ * else nothing. */
+static int write_if_magic(const char *path, const void *data, size_t len, bool *done)
+{
+    struct mm_buf hop = MM_BUF_INIT;
+    long pid = 0;
+    int fdno = -1, r = find_magic_link(path, &pid, &fdno, &hop);
+    *done = r == 1;
+    if (r == 1)
+        r = write_to_open(hop.data, pid, fdno, data, len);
+    mm_buf_free(&hop);
+    return r;
+}
+
 int mm_file_write_output(const char *path, const void *data, size_t len, mode_t mode)
 {
     struct stat lst, st;
-    if (lstat(path, &lst) != 0 || stat(path, &st) != 0) /* nothing there, or a dangling link */
-        return replace_like(path, data, len, mode, NULL);
+    if (lstat(path, &lst) != 0) /* nothing there: a new file */
+        return errno == ENOENT ? replace_like(path, data, len, mode, NULL)
+                               : mm_error_from_errno(errno);
     bool link = S_ISLNK(lst.st_mode);
     int r = link ? links_trusted(path) : 0;
-    if (r != 0)
+    bool done = false;
+    if (r == 0 && link)
+        r = write_if_magic(path, data, len, &done);
+    if (r != 0 || done)
         return r;
+    if (stat(path, &st) != 0) /* a dangling link is refused: its target is not made */
+        return link && errno == ENOENT ? MM_ESYMLINK : mm_error_from_errno(errno);
     if (S_ISDIR(st.st_mode))
-        return mm_file_write_atomic_mode(path, data, len, mode); /* its own error */
+        return MM_EISDIR; /* also behind a link: never replaced by a file */
     if (!S_ISREG(st.st_mode))
-        return link || trusted_at(path, &st) ? write_through(path, data, len) : MM_EPERM;
+        return link || trusted_at(path, &st) ? write_through(path, &st, !link, data, len)
+                                             : MM_EPERM;
     if (!link) /* the file itself (rename replaces whatever is at path then, never through it) */
         return replace_like(path, data, len, mode, trusted_at(path, &lst) ? &lst : NULL);
     /* a regular file behind links: replaced where it is, as it was (another's in /tmp: new) */

@@ -59,15 +59,20 @@ int mm_file_write_atomic(const char *path, const void *data, size_t len);
 /* The same with an explicit mode (e.g. 0600 for keys), still less the umask. */
 int mm_file_write_atomic_mode(const char *path, const void *data, size_t len, mode_t mode);
 /* Writes data to a path a person named (a command's --output): a device, a
- * FIFO or another file that is not a regular one (/dev/null, /dev/stdout
- * on a pipe) is opened and written, never replaced; a regular file, also
- * through symbolic links, is replaced atomically where it is (the links
- * stay links) keeping its mode and group (the owner is the caller); a new
- * file is made as mm_file_write_atomic_mode does, with mode less the umask.
- * In a sticky folder everyone may write in (/tmp), what another account
- * put there is not trusted, as the kernel's fs.protected_* rules (on or
- * not): its link, also at the end of a chain of links, is MM_ESYMLINK, its
- * FIFO MM_EPERM, its file replaced as a new one. A
+ * FIFO or another file that is not a regular one (/dev/null) is opened and
+ * written, never replaced; what this process has open, named through
+ * /dev/stdout, /dev/stderr, /dev/fd/N or /proc/self/fd/N (also at the end
+ * of links), is written through that descriptor at its offset, as the
+ * shell's > and >> would (another process's: opened and appended to); a
+ * regular file, also through symbolic links, is replaced atomically where
+ * it is (the links stay links) keeping its group and its mode narrowed to
+ * mode (never set-id bits; the owner is the caller); a new file is made as
+ * mm_file_write_atomic_mode does, with mode less the umask. A folder, also
+ * behind a link, is MM_EISDIR; a dangling link MM_ESYMLINK (its target is
+ * not made). In a sticky folder everyone may write in (/tmp), what another
+ * account put there is not trusted, as the kernel's fs.protected_* rules
+ * (on or not): its link, also at the end of a chain of links, is
+ * MM_ESYMLINK, its FIFO MM_EPERM, its file replaced as a new one. A
  * failure is mm_error_from_errno's code (MM_ENOSPC, MM_EPERM, ...). */
 int mm_file_write_output(const char *path, const void *data, size_t len, mode_t mode);
 /* Writes a new file at path atomically, failing with MM_EEXIST (and writing

@@ -16,6 +16,7 @@
 struct ini_entry {
     char *section, *key, *value;
     int line;
+    bool continued; /* an indented line going on with the entry before (ini.h) */
     /* Reading marks (ini.h): set by the getters through a const ini (the
      * entries array itself is not const), read by mm_ini_unread. */
     bool read, section_read;
@@ -34,6 +35,7 @@ struct line_reader {
     FILE *f;
     const char *s;
     int line, long_line, nul_line, max;
+    bool indented; /* the line just read starts with a space or tab */
 };
 
 /* inih's user data: the entries read so far and the reader, whose line
@@ -65,6 +67,11 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     e->value = strdup(value ? value : "");
     e->line = lineno;
     e->read = e->section_read = false;
+    /* inih (INI_ALLOW_MULTILINE) hands an indented line after an entry to
+     * the handler as another value of the same key */
+    e->continued = ctx->rd->indented && ini->count > 0 &&
+                   strcmp(ini->entries[ini->count - 1].section, section) == 0 &&
+                   strcmp(ini->entries[ini->count - 1].key, name) == 0;
     if (!e->section || !e->key || !e->value) {
         free(e->section);
         free(e->key);
@@ -134,6 +141,7 @@ static char *read_line(char *str, int num, void *stream)
     if (r->long_line || r->nul_line || !next_piece(r, str, num, &nul))
         return NULL;
     r->line++;
+    r->indented = str[0] == ' ' || str[0] == '\t';
     if (nul) {
         r->nul_line = r->line;
         return NULL;
@@ -359,4 +367,9 @@ void mm_ini_entry(const struct mm_ini *ini, size_t i, const char **section, cons
     *value = ini->entries[i].value;
     if (line)
         *line = ini->entries[i].line;
+}
+
+bool mm_ini_entry_continued(const struct mm_ini *ini, size_t i)
+{
+    return ini->entries[i].continued;
 }

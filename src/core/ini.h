@@ -72,6 +72,11 @@ bool mm_ini_unread(const struct mm_ini *ini, size_t *pos, const char **section, 
 size_t mm_ini_count(const struct mm_ini *ini);
 void mm_ini_entry(const struct mm_ini *ini, size_t i, const char **section, const char **key,
                   const char **value, int *line);
+/* Whether entry i came from an indented line going on with the entry
+ * before (inih's multi-line values: "key = a" then "  b" is two entries
+ * of key, "a" and "b"), not from a line naming the key again. A reader
+ * of single values joins them (mamori's profile: with a space). */
+bool mm_ini_entry_continued(const struct mm_ini *ini, size_t i);
 
 /* Parses a boolean word as above. */
 int mm_parse_bool(const char *s, bool *out);

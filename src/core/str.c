@@ -61,8 +61,12 @@ size_t mm_text_control_len(const char *p)
         return 1;
     if (u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
         return 2;
+    if (u[0] == 0xd8 && u[1] == 0x9c)
+        return 2; /* U+061C ALM */
     if (u[0] != 0xe2 || u[1] == 0)
         return 0;
+    if (u[1] == 0x80 && (u[2] == 0x8e || u[2] == 0x8f))
+        return 3; /* U+200E LRM, U+200F RLM */
     if (u[1] == 0x80 && u[2] >= 0xaa && u[2] <= 0xae)
         return 3; /* U+202A-U+202E */
     if (u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9)

@@ -20,8 +20,10 @@ size_t mm_utf8_seq_len(const unsigned char *p, size_t left);
 /* Length of the character at p (NUL-terminated) that must not reach a
  * terminal as it is, 0 for any other: a C0 control or DEL (1 byte), a C1
  * control U+0080-U+009F (2; U+009B is CSI on some terminals), a bidi
- * embedding, override or isolate U+202A-U+202E, U+2066-U+2069 (3; they
- * reorder the text shown after them). Text output replaces it (a space). */
+ * mark LRM, RLM (3) or ALM U+061C (2), embedding, override or isolate
+ * U+202A-U+202E, U+2066-U+2069 (3; they reorder the text shown after
+ * them). Text output replaces it (a space); the centre's names refuse it
+ * (mm_name_plain). */
 size_t mm_text_control_len(const char *p);
 
 /* Cuts an incomplete UTF-8 sequence off the end of s[0..len) (what cutting

@@ -144,13 +144,57 @@ def test_link_to_report(mamori, work):
         with open(report) as f:
             text = f.read()
         mode = stat.S_IMODE(os.stat(report).st_mode)
-        check(ran(p) and os.path.islink(link) and text != "old\n" and mode == 0o640,
+        want = 0o600 if args[0] == "audit" else 0o640  # audit's report: 0600 at most
+        check(ran(p) and os.path.islink(link) and text != "old\n" and mode == want,
               "%s --output LINK-TO-REPORT: exit %d, %s, %s, mode %o" % (
                   args[0], p.returncode, "link kept" if os.path.islink(link) else "replaced",
                   "written" if text != "old\n" else "report not written", mode))
         if not os.path.islink(link):
             os.unlink(link)
             os.symlink("report.txt", link)
+
+
+def test_audit_mode(mamori, work):
+    """audit's report is 0600 also where it replaces a file others could read."""
+    report = os.path.join(work, "audit.txt")
+    with open(report, "w") as f:
+        f.write("old\n")
+    os.chmod(report, 0o644)
+    p = run(mamori, ["audit", "--output", report], work)
+    mode = stat.S_IMODE(os.stat(report).st_mode)
+    check(ran(p) and mode == 0o600, "audit --output EXISTING-0644: exit %d, mode %o" % (
+        p.returncode, mode))
+    os.unlink(report)
+
+
+def test_stdout_to_file(mamori, work):
+    """--output /dev/stdout (or /dev/fd/1) with standard output sent to a file
+    writes into it where the shell's > or >> left off: the file is not replaced,
+    what came before and after stays."""
+    log = os.path.join(work, "log.txt")
+    for args in RUNS:
+        for name in ("/dev/stdout", "/dev/fd/1"):
+            with open(log, "w") as f:
+                f.write("old\n")
+            with open(log, "a") as out:
+                p = run(mamori, args + ["--output", name], work, stdout=out)
+            with open(log, "rb") as f:
+                text = f.read()
+            check(ran(p) and text.startswith(b"old\n") and len(text) > 20,
+                  "%s --output %s >> log: exit %d, log %r" % (args[0], name, p.returncode,
+                                                              text[:40]))
+        cmd = "{ echo header; \"$0\" --lang en \"$@\"; echo footer; } > combo.txt"
+        p = subprocess.run(["sh", "-c", cmd, mamori] + args + ["--output", "/dev/stdout"],
+                           cwd=work, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                           env=dict(ENV, HOME=work), timeout=60)
+        with open(os.path.join(work, "combo.txt"), "rb") as f:
+            text = f.read()
+        check(p.returncode == 0 and text.startswith(b"header\n") and text.endswith(b"footer\n")
+              and len(text) > 30,
+              "%s --output /dev/stdout in { header; ...; footer; } > combo: %r ... %r" % (
+                  args[0], text[:20], text[-20:]))
+    os.unlink(log)
+    os.unlink(os.path.join(work, "combo.txt"))
 
 
 def test_empty_output(mamori, work):
@@ -236,6 +280,8 @@ def main():
         test_fifo(mamori, work)
         test_link_to_stdout(mamori, work)
         test_link_to_report(mamori, work)
+        test_audit_mode(mamori, work)
+        test_stdout_to_file(mamori, work)
         test_empty_output(mamori, work)
         test_full_stdout(mamori, work)
         test_no_hard_links(mamori, work)

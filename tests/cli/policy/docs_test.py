@@ -287,6 +287,49 @@ def check_edited(binary, tmp):
     check(not leftovers(tmp), "edited: left behind %r" % leftovers(tmp))
 
 
+def check_planted(binary, tmp):
+    """A symbolic link or a FIFO planted under a document's name or a kept
+    copy's name (DOC.edited-YYYYMMDD.md) is refused like a foreign file:
+    nothing is read through it (a root run must not copy a file only root
+    may read into a 0644 document) and a FIFO does not make the run wait."""
+    out = os.path.join(tmp, "planted")
+    secret = os.path.join(tmp, "secret.txt")
+    with open(secret, "w") as f:
+        f.write("TOP-SECRET\n")
+    os.chmod(secret, 0o600)
+    args = ["--lang", "en", "policy", "--force", "--name", "A", "--out", out]
+    proc = run(binary, args, tmp)
+    check(proc.returncode == 0, "planted: first run exit %d" % proc.returncode)
+    first = snapshot(out)
+    for name, plant in (("rules.edited-20200101.md", lambda p: os.symlink(secret, p)),
+                        ("handbook.edited-20200101.md", os.mkfifo)):
+        path = os.path.join(out, name)
+        plant(path)
+        try:
+            proc = subprocess.run([binary] + args, capture_output=True, stdin=subprocess.DEVNULL,
+                                  env=test_env(tmp), cwd=tmp, timeout=20)
+        except subprocess.TimeoutExpired:
+            check(False, "planted %s: the run hung" % name)
+            os.unlink(path)
+            continue
+        err = proc.stderr.decode()
+        check(proc.returncode == 4 and name in err,
+              "planted %s: exit %d %r" % (name, proc.returncode, err))
+        found = [f for f in os.listdir(out) if os.path.isfile(os.path.join(out, f)) and
+                 not os.path.islink(os.path.join(out, f)) and
+                 b"TOP-SECRET" in open(os.path.join(out, f), "rb").read()]
+        check(not found, "planted %s: the secret was copied into %r" % (name, found))
+        os.unlink(path)
+        check(snapshot(out) == first, "planted %s: the documents changed" % name)
+    os.unlink(os.path.join(out, "rules.md"))
+    os.symlink(secret, os.path.join(out, "rules.md"))
+    proc = run(binary, args, tmp)
+    check(proc.returncode == 4 and "rules.md" in proc.stderr.decode(),
+          "planted rules.md link: exit %d %r" % (proc.returncode, proc.stderr.decode()))
+    check(os.path.islink(os.path.join(out, "rules.md")), "planted rules.md: the link was replaced")
+    check(not leftovers(tmp), "planted: left behind %r" % leftovers(tmp))
+
+
 def check_link_and_group(binary, tmp):
     """--out a symbolic link is refused, the folder it points to untouched
     and the link left a link; a shared folder's group and setgid mode are
@@ -338,6 +381,7 @@ def main():
         check_replace(binary, tmp)
         check_edited(binary, tmp)
         check_link_and_group(binary, tmp)
+        check_planted(binary, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     for f in failures:

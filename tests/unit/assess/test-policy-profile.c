@@ -202,6 +202,11 @@ static void test_duplicates_and_nul(void **state)
                      MM_EINVAL);
     assert_int_equal(e.problem, MM_PROFILE_DUPLICATE);
     assert_string_equal(e.field, "practices.wifi");
+    /* an indented line goes on with the value before: one value, not two */
+    assert_int_equal(load("[organisation]\nname = Mamori\n  Kobo Ltd\n\tTokyo\n", &p, &e), 0);
+    assert_string_equal(p.name, "Mamori Kobo Ltd Tokyo");
+    assert_int_equal(load("[organisation]\nname = a\n  b\nname = c\n", &p, &e), MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_DUPLICATE);
     char path[] = "/tmp/mm-profile-nul-XXXXXX";
     static const char text[] = "[organisation]\nname = ab\0cd\n";
     int fd = mkstemp(path);

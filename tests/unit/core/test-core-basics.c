@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <sys/mount.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/fs-read.h"
 #include "core/i18n.h"
 #include "core/ini.h"
 #include "core/loglimit.h"
@@ -178,6 +180,10 @@ static void test_utf8(void **state)
     assert_int_equal(mm_text_control_len("\xe2\x80\xaa"), 3); /* U+202A LRE */
     assert_int_equal(mm_text_control_len("\xe2\x81\xa6"), 3); /* U+2066 LRI */
     assert_int_equal(mm_text_control_len("\xe2\x81\xa9"), 3); /* U+2069 PDI */
+    assert_int_equal(mm_text_control_len("\xe2\x80\x8e"), 3); /* U+200E LRM */
+    assert_int_equal(mm_text_control_len("\xe2\x80\x8f"), 3); /* U+200F RLM */
+    assert_int_equal(mm_text_control_len("\xd8\x9c"), 2);     /* U+061C ALM */
+    assert_int_equal(mm_text_control_len("\xe2\x80\x8d"), 0); /* U+200D ZWJ */
     assert_int_equal(mm_text_control_len("\xe2\x80\xa9"), 0); /* U+2029 */
     assert_int_equal(mm_text_control_len("\xe2\x81\xaa"), 0); /* U+206A */
     assert_int_equal(mm_text_control_len("\xe2\x80"), 0);     /* cut */
@@ -740,6 +746,83 @@ static int fifo_reader(const char *fifo, const char *text)
     return n == strlen(text) && memcmp(got, text, n) == 0 ? 0 : 1;
 }
 
+/* Whether link is still a symbolic link. */
+static bool link_kept(const char *link)
+{
+    struct stat st;
+    return lstat(link, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+/* test_fs_output's links: to a folder (MM_EISDIR), dangling or in a loop
+ * (refused, never replaced by a file), and to a file this process has open
+ * (/dev/stdout's way, /proc/self/fd/N): written at that file's offset, as
+ * the shell's > and >> would, never replacing it. */
+static void test_fs_output_links(const char *dir)
+{
+    char path[128], target[128];
+    snprintf(path, sizeof path, "%s/to-dir", dir);
+    assert_int_equal(symlink(".", path), 0);
+    assert_int_equal(mm_file_write_output(path, "a", 1, 0600), MM_EISDIR);
+    assert_true(link_kept(path));
+    assert_int_equal(unlink(path), 0);
+    snprintf(path, sizeof path, "%s/dangling", dir);
+    assert_int_equal(symlink("nowhere", path), 0);
+    assert_int_equal(mm_file_write_output(path, "a", 1, 0600), MM_ESYMLINK);
+    assert_true(link_kept(path));
+    snprintf(target, sizeof target, "%s/nowhere", dir);
+    assert_int_equal(access(target, F_OK), -1);
+    assert_int_equal(unlink(path), 0);
+    snprintf(path, sizeof path, "%s/loop", dir);
+    assert_int_equal(symlink("loop", path), 0);
+    assert_int_equal(mm_file_write_output(path, "a", 1, 0600), MM_ELOOP);
+    assert_true(link_kept(path));
+    assert_int_equal(unlink(path), 0);
+    /* a log opened for appending (>>) and one written from its start (>) */
+    snprintf(target, sizeof target, "%s/log.txt", dir);
+    assert_int_equal(mm_file_write_atomic(target, "old\n", 4), 0);
+    for (int append = 1; append >= 0; append--) {
+        int fd = open(target, O_WRONLY | (append ? O_APPEND : O_TRUNC));
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "head\n", 5), 5);
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        assert_int_equal(mm_file_write_output(path, "report\n", 7, 0600), 0);
+        assert_int_equal(write(fd, "foot\n", 5), 5);
+        close(fd);
+        assert_true(file_is(target, append ? "old\nhead\nreport\nfoot\n" : "head\nreport\nfoot\n"));
+    }
+}
+
+/* mm_file_read_regular never opens what is not a regular file for reading
+ * (a device's open may act): a FIFO's writer waiting in open stays waiting,
+ * where an open for reading would have let it go on. */
+static void test_fs_read_no_open(void **state)
+{
+    (void)state;
+    char dir[64], path[128], *data = NULL;
+    size_t len = 0;
+    int status = 0;
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "fsread"), 0);
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(open(path, O_WRONLY) >= 0 ? 7 : 8); /* waits for a reader */
+    usleep(100000);
+    assert_int_equal(mm_file_read_regular(path, 100, &data, &len), MM_ENOTREG);
+    assert_int_equal(mm_file_read_regular_nofollow(path, 100, &data, &len), MM_ENOTREG);
+    assert_null(data);
+    usleep(100000);
+    assert_int_equal(waitpid(pid, &status, WNOHANG), 0); /* still waiting */
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    snprintf(path, sizeof path, "%s/link", dir);
+    assert_int_equal(symlink("fifo", path), 0);
+    assert_int_equal(mm_file_read_regular_nofollow(path, 100, &data, &len), MM_ESYMLINK);
+    assert_int_equal(test_tmpdir_remove(dir), 0);
+}
+
 /* mm_file_write_output, for a path a person named: a device, a FIFO and a
  * link to an open pipe are written into, not replaced by a regular file; a
  * regular file behind a link is replaced where it is (the link stays) with
@@ -796,25 +879,39 @@ static void test_fs_output(void **state)
     assert_int_equal(chown(target, (uid_t)-1, group), 0);
     snprintf(path, sizeof path, "%s/latest", dir);
     assert_int_equal(symlink("report.txt", path), 0);
-    assert_int_equal(mm_file_write_output(path, "new", 3, 0600), 0);
+    assert_int_equal(mm_file_write_output(path, "new", 3, 0666), 0);
     assert_int_equal(lstat(path, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
     assert_true(file_is(target, "new"));
     assert_int_equal(stat(target, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0640);
     assert_int_equal(st.st_gid, group);
-    /* named itself, the same */
-    assert_int_equal(mm_file_write_output(target, "newer", 5, 0600), 0);
+    /* named itself, the same; a mode asked narrower (audit's 0600) narrows it */
+    assert_int_equal(mm_file_write_output(target, "newer", 5, 0666), 0);
     assert_true(file_is(target, "newer"));
     assert_int_equal(stat(target, &st), 0);
     assert_int_equal(st.st_mode & 07777, 0640);
     assert_int_equal(st.st_gid, group);
+    assert_int_equal(chmod(target, 0644), 0);
+    assert_int_equal(mm_file_write_output(path, "audit", 5, 0600), 0);
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(chmod(target, 0644), 0);
+    assert_int_equal(mm_file_write_output(target, "audit", 5, 0600), 0);
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    /* set-id bits are never taken over (a root-owned replacement) */
+    assert_int_equal(chmod(target, 06755), 0);
+    assert_int_equal(mm_file_write_output(target, "plain", 5, 0777), 0);
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0755);
     /* a new file: the mode asked for, less the umask */
     snprintf(path, sizeof path, "%s/audit.txt", dir);
     assert_int_equal(mm_file_write_output(path, "a", 1, 0600), 0);
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     assert_int_equal(mm_file_write_output(dir, "a", 1, 0600), MM_EISDIR);
+    test_fs_output_links(dir);
     assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
@@ -860,6 +957,16 @@ static void test_fs_output_shared(void **state)
     assert_int_equal(mkfifo(path, 0666), 0);
     assert_int_equal(chown(path, 2, 2), 0);
     assert_int_equal(mm_file_write_output(path, "report", 6, 0600), MM_EPERM);
+    assert_int_equal(unlink(path), 0);
+    /* another's dangling link: refused, its target not made */
+    char made[160];
+    snprintf(made, sizeof made, "%s/made", dir);
+    assert_int_equal(symlink(made, path), 0);
+    assert_int_equal(lchown(path, 2, 2), 0);
+    assert_int_equal(mm_file_write_output(path, "report", 6, 0600), MM_ESYMLINK);
+    assert_int_equal(access(made, F_OK), -1);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
     assert_int_equal(unlink(path), 0);
     /* another's file, readable by all: replaced by a new one, the caller's, with the mode asked */
     assert_int_equal(mm_file_write_output(path, "theirs", 6, 0644), 0);
@@ -1171,6 +1278,7 @@ int main(void)
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_fs),
         cmocka_unit_test(test_fs_ca),
+        cmocka_unit_test(test_fs_read_no_open),
         cmocka_unit_test(test_fs_output),
         cmocka_unit_test(test_fs_output_shared),
         cmocka_unit_test(test_fs_new_fallbacks),
