@@ -46,7 +46,7 @@ RUNS = [["audit"], ["declare", "--org", "A", "--rules", None],
 STDOUT = {"en": "standard output (where the result goes: the screen, or where > or | sends "
                 "it): could not write (no space left on the disk, or the quota is used up; "
                 "free some space)",
-          "ja": "標準出力（結果の出力先です。画面、または「>」や「|」でつないだ先）: "
+          "ja": "標準出力（結果を出す先。画面、または > や | でつないだ先のファイルやコマンド）: "
                 "書き込めませんでした（ディスクの空きがないか、使える容量の上限に達しています。"
                 "不要なファイルを消して空きを作ってください）"}
 

@@ -313,7 +313,7 @@ test('the field at fault is marked invalid, then unmarked when corrected or sent
     await send(p, '#transition-form', 'outcome');
     assert.match(await p.locator('#incident-outcome').getAttribute('aria-describedby'), /\bflash\b/);
     // (The analyst's account reads English; e2e-desk checks the Japanese page.)
-    assert.equal(await p.locator('#flash').textContent(), 'Write the outcome (for example: cleaned and restored; false alarm), then press “Move to this stage”.');
+    assert.equal(await p.locator('#flash').textContent(), 'Write the outcome, for example “cleaned and restored” or “false alarm”, then press “Move to this stage”.');
     await p.keyboard.type('誤検知でした');
     assert.equal(await invalid(p, '#transition-form [name=outcome]'), null, 'corrected: the outcome unmarked');
     // A report text the centre refuses (past its 4,000 bytes; set without

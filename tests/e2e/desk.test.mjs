@@ -476,7 +476,7 @@ test('the vendor writes the report, fills actions from the notes and closes with
     assert.match(await p.locator('#close-report-empty').textContent(), /Not written yet in the report: “What happened”, “Actions taken”/);
     // Without an outcome the page says which field, marks and focuses it.
     await p.click('#transition-form button[type=submit]');
-    await p.locator('#flash').filter({ hasText: 'Write the outcome (for example: cleaned and restored; false alarm), then press “Move to this stage”.' }).waitFor();
+    await p.locator('#flash').filter({ hasText: 'Write the outcome, for example “cleaned and restored” or “false alarm”, then press “Move to this stage”.' }).waitFor();
     assert.equal(await p.evaluate(() => document.activeElement.id), 'incident-outcome');
     assert.equal(await p.locator('#incident-outcome').getAttribute('aria-invalid'), 'true');
     assert.equal((await center.api.ok('GET', '/api/v1/incidents/' + inc.id)).status, 'triage', 'nothing sent');

@@ -37,10 +37,11 @@ ELOOP_JA = ("指定した場所の途中にあるシンボリックリンク（�
             "リンクが輪になっています。リンクの行き先を確かめてください")
 # (a file the sensor writes that is a symbolic link: refused, not written through)
 ESYMLINK_EN = ("it is a symbolic link, which is not written through (another account could point "
-               "it at a file that must not change); remove the link, or give the file itself")
+               "it at a file that must not change); remove the link, or give the file itself, "
+               "or choose another name or folder")
 ESYMLINK_JA = ("シンボリックリンク（別の場所を指す目印のファイル）なので、書き込みません（ほかのアカウントが、"
                "書き換えてはいけないファイルを指すようにできるためです）。リンクを消すか、"
-               "リンクではないファイルそのものを指定してください")
+               "リンクではないファイルそのもの、または別の名前か別のフォルダーのファイルを指定してください")
 NAMETOOLONG_EN = "the file name or the path is too long; give a shorter one"
 NAMETOOLONG_JA = "ファイルの名前か、フォルダーを含めた場所が長すぎます。もっと短い名前か場所を指定してください"
 

@@ -87,8 +87,8 @@ def test_rise_from_below(f, sink):
     check(msg["Subject"].startswith("【mamori 緊急・重要度が上がりました】上昇商事: 危険な相手と通信しました"),
           "rise subject: %s" % msg["Subject"])
     plain, html = parts(msg)
-    check("重要度が「注意(時間のあるときに確認してください)」から" in plain and
-          "「要注意(今日中に確認してください)」に上がりました" in plain and "2 回検知" in plain,
+    check("重要度が「注意（時間のあるときに確認してください）」から" in plain and
+          "「要注意（今日中に確認してください）」に上がりました" in plain and "2 回検知" in plain,
           "from and to levels, count: %s" % plain)
     check('<html lang="ja">' in html and "https://centre.example/alerts/%d" % aid in html,
           "HTML part with the link")
@@ -105,7 +105,7 @@ def test_rise_from_below(f, sink):
     check(kinds(f, tid) == [("rise", 2, "sent"), ("rise", 1, "sent")], "outbox: %r" %
           kinds(f, tid))
     got = sink.to("owner@rise.example")
-    check(len(got) == 2 and "「緊急(すぐに対応が必要です)」に上がりました" in parts(got[1][1])[0],
+    check(len(got) == 2 and "「緊急（すぐに対応が必要です）」に上がりました" in parts(got[1][1])[0],
           "second rise mail at level 1")
     ids = [m[1]["Message-ID"] for m in got]
     check(len(set(ids)) == 2 and all("mamori.rise." in i for i in ids), "Message-IDs: %s" % ids)

@@ -41,7 +41,7 @@ def test_mails(f, sink):
              "both mails")
     plain, html = parts(sink.to("owner@yamada.example")[0][1])
     plain = plain.replace("\r\n", "\n")
-    call = "お困りのときは 守りネット株式会社（電話 03-0000-0000、受付 平日 9:00〜18:00）にお電話ください。"
+    call = "そのうえで、守りネット株式会社（電話 03-0000-0000、受付 平日 9:00〜18:00）にお電話ください。"
     check("Wi-Fi を切ってください。\n" + call in plain and call in html,
           "the Japanese mail names the vendor: %s" % plain)
     # on a line of its own in the HTML part too (a bare line break shows as a space there)
@@ -54,7 +54,7 @@ def test_mails(f, sink):
     check("・（IT 会社向けの技術情報）検知ルール: mamori intel hit" in plain and "検知の名前" not in plain,
           "the rule line labelled: %s" % plain)
     plain, html = parts(sink.to("boss@bakery.example")[0][1])
-    call = "If in doubt, call 守りネット株式会社 on 03-0000-0000 (平日 9:00〜18:00)."
+    call = "Then call 守りネット株式会社 on 03-0000-0000 (平日 9:00〜18:00)."
     check(call in plain and call in html, "the English mail names the vendor: %s" % plain)
     check(".<br>\n" + call in html.replace("\r\n", "\n"),
           "the English HTML part breaks the line before the vendor: %s" % html)
@@ -72,8 +72,8 @@ def test_digest(f, sink):
               if m["Subject"].startswith("【mamori まとめ】")][0]
     check("件の警告がありました" in digest["Subject"], "digest subject: %s" % digest["Subject"])
     plain, html = parts(digest)
-    call = "お困りのときは 守りネット株式会社（電話 03-0000-0000、受付 平日 9:00〜18:00）にお電話ください。"
-    check("外してください(ケーブルを抜くか Wi-Fi を切る)。\n" + call in plain.replace("\r\n", "\n")
+    call = "そのうえで、守りネット株式会社（電話 03-0000-0000、受付 平日 9:00〜18:00）にお電話ください。"
+    check("Wi-Fi を切って、ネットワークから外してください。\n" + call in plain.replace("\r\n", "\n")
           and call in html, "the digest names the vendor: %s" % plain)
     check("Wi-Fi を切る)。<br>\n" + call in html.replace("\r\n", "\n"),
           "the digest's HTML part breaks the line before the vendor: %s" % html)

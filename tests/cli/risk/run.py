@@ -168,7 +168,7 @@ def test_template():
     check(rc == 0 and err == "" and out.decode() == (
         "資産一覧.csv にひな形を書きました。Excel で開き、記入例の行を自社の資産に書き換えて保存"
         "してから「mamori risk --format html --output リスク分析.html 資産一覧.csv」を実行して"
-        "ください。評価は 1〜3 の数字で書きます（3 がいちばん重い・起こりやすい）。\n"),
+        "ください。評価は 1〜3 の数字で書きます（3 が、影響がいちばん大きい・いちばん起こりやすい）。\n"),
           "template ja --output: %d %r %r" % (rc, out, err))
     with open(os.path.join(WORK, "資産一覧.csv"), "rb") as f:
         check(f.read() == b"\xef\xbb\xbf" + golden_bytes("template-ja.csv"),
@@ -177,8 +177,8 @@ def test_template():
     check(rc == 0 and out.decode() == (
         "Wrote the template to my list.csv. Open it in Excel, replace the example rows with your "
         "own assets and save it, then run \"mamori risk --format html --output "
-        "risk-analysis.html 'my list.csv'\". Ratings are 1 to 3 (3 is the most serious or the "
-        "most likely).\n"), "template en --output: %d %r %r" % (rc, out, err))
+        "risk-analysis.html 'my list.csv'\". Ratings are 1 to 3 (3 is the greatest impact or "
+        "the most likely).\n"), "template en --output: %d %r %r" % (rc, out, err))
     rc, out, err = run(["risk", "--template", "--no-bom", "--output", "t3.csv"])
     with open(os.path.join(WORK, "t3.csv"), "rb") as f:
         check(rc == 0 and f.read() == golden_bytes("template-en.csv"), "template --no-bom")

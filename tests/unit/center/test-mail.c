@@ -116,8 +116,8 @@ static void test_render_alert_ja(void **state)
     assert_null(strstr(t.text, "いますぐしていただきたいこと"));
     assert_null(strstr(t.html, "いますぐしていただきたいこと"));
     /* first seen 00:00 UTC: printed in the report zone, Japan by default */
-    assert_non_null(strstr(t.text, "2026-04-01 09:00:00(日本時間)"));
-    assert_non_null(strstr(t.html, "2026-04-01 09:00:00(日本時間)"));
+    assert_non_null(strstr(t.text, "2026-04-01 09:00:00（日本時間）"));
+    assert_non_null(strstr(t.html, "2026-04-01 09:00:00（日本時間）"));
     assert_non_null(strstr(t.text, "https://c.example/alerts/42"));
     assert_non_null(strstr(t.html, "<html lang=\"ja\">"));
     assert_non_null(strstr(t.html, "MAMORI intel: &lt;listed&gt; domain")); /* escaped */
@@ -281,7 +281,7 @@ static void test_render_alert_other_zone(void **state)
     assert_int_equal(mm_zone_load("UTC", &utc, &fallback, err, sizeof err), 0);
     mm_report_use_zone(utc);
     assert_int_equal(mm_mail_render_alert(&a, "山田製作所", MM_LANG_JA, NULL, &t), 0);
-    assert_non_null(strstr(t.text, "2026-04-01 00:00:00(UTC)"));
+    assert_non_null(strstr(t.text, "2026-04-01 00:00:00（UTC）"));
     mm_mail_text_free(&t);
     assert_int_equal(mm_mail_render_rise(&a, 3, "Blue Bakery", MM_LANG_EN, NULL, &t), 0);
     assert_non_null(strstr(t.text, "2026-04-01 00:00:00 (UTC)"));
