@@ -211,30 +211,65 @@ static int check_entry(int *seen, const char *section, const char *key, int line
     return 0;
 }
 
+/* An indented line that inih read as going on with the value before but
+ * that looks like a field of its own ("  representative = Taro" under an
+ * indented "  name = Mamori"): refused with its line, as joining it would
+ * silently make it part of the name. */
+static int indented_field(struct mm_profile_error *e, const char *section, const char *key,
+                          int line)
+{
+    char sec[31], k[31], name[64]; /* each cut between characters */
+    mm_strlcpy_utf8(sec, section, sizeof sec);
+    mm_strlcpy_utf8(k, key, sizeof k);
+    snprintf(name, sizeof name, "%s.%s", sec, k);
+    set_error(e, MM_PROFILE_INDENTED, name, NULL);
+    e->line = line;
+    return MM_EINVAL;
+}
+
+/* Sets key to its whole value (joined), naming the key's line on an error:
+ * FILE: line L: what is wrong with the field. */
+static int set_field(struct mm_profile *p, const char *key, const struct mm_buf *joined, int line,
+                     struct mm_profile_error *e)
+{
+    int r = mm_profile_set(p, key, joined->data ? joined->data : "", e);
+    if (r != 0)
+        e->line = line;
+    return r;
+}
+
 /* Applies every entry of a loaded INI file; the first bad one stops it. A
  * value going on on indented lines ("name = Mamori" then "  Kobo Ltd") is
- * one value, its parts joined with a space. */
+ * one value, its parts joined with a space, set once all parts are read. */
 static int apply_ini(struct mm_profile *p, const struct mm_ini *ini, struct mm_profile_error *e)
 {
     int r = 0, seen[sizeof fields / sizeof fields[0]] = {0}; /* the line of each field */
     struct mm_buf joined = MM_BUF_INIT;
+    const char *key_now = NULL; /* the field whose value is being read, from line_now */
+    int line_now = 0;
     for (size_t i = 0; i < mm_ini_count(ini) && r == 0; i++) {
         const char *section, *key, *value;
         int line;
         mm_ini_entry(ini, i, &section, &key, &value, &line);
-        if (i > 0 && mm_ini_entry_continued(ini, i)) {
-            r = mm_buf_printf(&joined, "%s%s", joined.len && *value ? " " : "", value);
-            if (r == 0 && (r = mm_profile_set(p, key, joined.data ? joined.data : "", e)) != 0)
-                e->line = line;
+        if (key_now && mm_ini_entry_continued(ini, i)) {
+            if (strpbrk(value, "=:"))
+                r = indented_field(e, section, key, line);
+            else
+                r = mm_buf_printf(&joined, "%s%s", joined.len && *value ? " " : "", value);
             continue;
         }
+        if (key_now)
+            r = set_field(p, key_now, &joined, line_now, e);
+        if (r == 0)
+            r = check_entry(seen, section, key, line, e);
         mm_buf_reset(&joined);
-        r = check_entry(seen, section, key, line, e);
         if (r == 0)
             r = mm_buf_puts(&joined, value);
-        if (r == 0 && (r = mm_profile_set(p, key, value, e)) != 0)
-            e->line = line; /* FILE: line L: what is wrong with the field */
+        key_now = key;
+        line_now = line;
     }
+    if (r == 0 && key_now)
+        r = set_field(p, key_now, &joined, line_now, e);
     mm_buf_free(&joined);
     return r;
 }

@@ -47,6 +47,7 @@ enum mm_profile_problem {
     MM_PROFILE_SYNTAX,      /* INI syntax error; detail holds "file:line: ..." */
     MM_PROFILE_NOFILE,      /* the INI file cannot be read */
     MM_PROFILE_DUPLICATE,   /* a field written twice in the INI file; detail names the lines */
+    MM_PROFILE_INDENTED,    /* an indented line that looks like a field (read as a continuation) */
 };
 
 struct mm_profile_error {

@@ -347,14 +347,28 @@ static int links_trusted(const char *path)
 /* Whether link, a symbolic link, is one of /proc/PID/fd/N (also as
  * /proc/self/fd/N, /dev/fd/N, /proc/PID/task/TID/fd/N): the kernel's
  * "magic" links to what a process has open. *pid and *fdno say whose. */
+/* base as a descriptor number (digits only, within int): true and *fdno. */
+static bool fd_number(const char *base, int *fdno)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(base, &end, 10);
+    if (base[0] < '0' || base[0] > '9' || *end || errno || v > INT_MAX)
+        return false;
+    *fdno = (int)v;
+    return true;
+}
+
 static bool magic_link(const char *link, long *pid, int *fdno)
 {
-    char *copy = strdup(link), *dir = copy ? realpath(dirname(copy), NULL) : NULL;
     const char *base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+    if (!fd_number(base, fdno))
+        return false;
+    char *copy = strdup(link), *dir = copy ? realpath(dirname(copy), NULL) : NULL;
     long tid;
-    int used = 0, n = 0;
+    int used = 0;
     bool magic = false;
-    if (dir && sscanf(base, "%d%n", fdno, &n) == 1 && base[n] == '\0' && *fdno >= 0) {
+    if (dir) {
         magic =
             (sscanf(dir, "/proc/%ld/fd%n", pid, &used) == 1 && dir[used] == '\0') ||
             (sscanf(dir, "/proc/%ld/task/%ld/fd%n", pid, &tid, &used) == 2 && dir[used] == '\0');
@@ -414,6 +428,14 @@ static int write_to_open(const char *hop, long pid, int fdno, const void *data, 
             r = mm_error_from_errno(errno);
         return r;
     }
+    /* only what the command was given (the shell's redirections): every
+     * file mamori opens itself is close-on-exec, and must not take the
+     * report (/dev/fd/3 naming an internal file) */
+    int flags = fcntl(fdno, F_GETFD);
+    if (flags < 0)
+        return mm_error_from_errno(errno);
+    if (flags & FD_CLOEXEC)
+        return MM_EPERM;
     fflush(fdno == 1 ? stdout : fdno == 2 ? stderr : NULL); /* what was printed comes first */
     return write_all(fdno, data, len);
 }

@@ -35,7 +35,8 @@ struct line_reader {
     FILE *f;
     const char *s;
     int line, long_line, nul_line, max;
-    bool indented; /* the line just read starts with a space or tab */
+    bool indented;   /* the line just read starts with a space or tab */
+    int header_line; /* the line of the last [section] header read */
 };
 
 /* inih's user data: the entries read so far and the reader, whose line
@@ -70,6 +71,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     /* inih (INI_ALLOW_MULTILINE) hands an indented line after an entry to
      * the handler as another value of the same key */
     e->continued = ctx->rd->indented && ini->count > 0 &&
+                   ini->entries[ini->count - 1].line > ctx->rd->header_line &&
                    strcmp(ini->entries[ini->count - 1].section, section) == 0 &&
                    strcmp(ini->entries[ini->count - 1].key, name) == 0;
     if (!e->section || !e->key || !e->value) {
@@ -142,6 +144,8 @@ static char *read_line(char *str, int num, void *stream)
         return NULL;
     r->line++;
     r->indented = str[0] == ' ' || str[0] == '\t';
+    if (str[strspn(str, " \t")] == '[') /* inih ends a value at a header */
+        r->header_line = r->line;
     if (nul) {
         r->nul_line = r->line;
         return NULL;

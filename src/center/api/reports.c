@@ -144,7 +144,7 @@ static int monthly(struct mm_request *req, int64_t tenant)
     struct mm_monthly *m = calloc(1, sizeof *m);
     enum report_format fmt;
     enum mm_lang lang = MM_LANG_JA;
-    char month[16];
+    char month[16] = ""; /* read by the title and file name also on an error */
     int64_t since = 0, until = 0;
     int r = m ? 0 : MM_ENOMEM;
     if (r == 0)

@@ -75,7 +75,7 @@ def test_digest(f, sink):
     call = "そのうえで、守りネット株式会社（電話 03-0000-0000、受付 平日 9:00〜18:00）にお電話ください。"
     check("Wi-Fi を切って、ネットワークから外してください。\n" + call in plain.replace("\r\n", "\n")
           and call in html, "the digest names the vendor: %s" % plain)
-    check("Wi-Fi を切る)。<br>\n" + call in html.replace("\r\n", "\n"),
+    check("ネットワークから外してください。<br>\n" + call in html.replace("\r\n", "\n"),
           "the digest's HTML part breaks the line before the vendor: %s" % html)
 
 

@@ -207,6 +207,19 @@ static void test_duplicates_and_nul(void **state)
     assert_string_equal(p.name, "Mamori Kobo Ltd Tokyo");
     assert_int_equal(load("[organisation]\nname = a\n  b\nname = c\n", &p, &e), MM_EINVAL);
     assert_int_equal(e.problem, MM_PROFILE_DUPLICATE);
+    /* a value's first part alone need not be valid: set once joined */
+    assert_int_equal(load("[organisation]\nname = a\nemployees =\n  12\n", &p, &e), 0);
+    assert_int_equal(p.employees, 12);
+    /* every field indented: the second would silently join the name */
+    assert_int_equal(load("[organisation]\n  name = Mamori\n  representative = Taro\n", &p, &e),
+                     MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_INDENTED);
+    assert_string_equal(e.field, "organisation.name");
+    assert_int_equal(e.line, 3);
+    /* after a header an indented field is a field: here written twice */
+    assert_int_equal(load("[organisation]\nname = A\n[organisation]\n  name = B\n", &p, &e),
+                     MM_EINVAL);
+    assert_int_equal(e.problem, MM_PROFILE_DUPLICATE);
     char path[] = "/tmp/mm-profile-nul-XXXXXX";
     static const char text[] = "[organisation]\nname = ab\0cd\n";
     int fd = mkstemp(path);

@@ -291,7 +291,7 @@ static void test_diagnosis_rules(void **state)
     assert_non_null(strstr(md, "### D-04 ")); /* unknown */
     assert_null(strstr(md, "### D-05 "));     /* not applicable */
     /* The answers are named as mamori diagnose names them. */
-    assert_non_null(strstr(md, "自社診断で「できている」と答えられなかった項目"));
+    assert_non_null(strstr(md, "自社診断で「できている」「該当しない」のどちらでもなかった項目"));
     assert_non_null(strstr(md, "現在の状況: 一部できている"));
     assert_non_null(strstr(md, "現在の状況: できていない"));
     assert_null(strstr(md, "「実施"));

@@ -790,6 +790,14 @@ static void test_fs_output_links(const char *dir)
         close(fd);
         assert_true(file_is(target, append ? "old\nhead\nreport\nfoot\n" : "head\nreport\nfoot\n"));
     }
+    /* a file the program opened itself (close-on-exec) is not an output
+     * the command was given: refused, left as it was */
+    int own = open(target, O_WRONLY | O_APPEND | O_CLOEXEC);
+    assert_true(own >= 0);
+    snprintf(path, sizeof path, "/dev/fd/%d", own);
+    assert_int_equal(mm_file_write_output(path, "report\n", 7, 0600), MM_EPERM);
+    close(own);
+    assert_true(file_is(target, "head\nreport\nfoot\n"));
 }
 
 /* mm_file_read_regular never opens what is not a regular file for reading
