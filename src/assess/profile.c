@@ -190,41 +190,32 @@ static int duplicate(struct mm_profile_error *e, const struct field *f, int firs
     return set_error(e, MM_PROFILE_DUPLICATE, name, lines);
 }
 
+/* The error problem for section.key (as written, each cut between
+ * characters) on line of the file: MM_EINVAL. */
+static int line_error(struct mm_profile_error *e, enum mm_profile_problem problem,
+                      const char *section, const char *key, int line)
+{
+    char sec[31], k[31], name[64];
+    mm_strlcpy_utf8(sec, section, sizeof sec);
+    mm_strlcpy_utf8(k, key, sizeof k);
+    snprintf(name, sizeof name, "%s.%s", sec, k);
+    set_error(e, problem, name, NULL);
+    e->line = line;
+    return MM_EINVAL;
+}
+
 /* Whether section.key (on line) names a field not seen before: 0, else
  * the error (an unknown field, or one written twice). */
 static int check_entry(int *seen, const char *section, const char *key, int line,
                        struct mm_profile_error *e)
 {
     const struct field *f = find_field(key);
-    if (!f || strcasecmp(section, f->section) != 0) {
-        char sec[31], k[31], name[64]; /* each cut between characters */
-        mm_strlcpy_utf8(sec, section, sizeof sec);
-        mm_strlcpy_utf8(k, key, sizeof k);
-        snprintf(name, sizeof name, "%s.%s", sec, k);
-        set_error(e, MM_PROFILE_UNKNOWN, name, NULL);
-        e->line = line;
-        return MM_EINVAL;
-    }
+    if (!f || strcasecmp(section, f->section) != 0)
+        return line_error(e, MM_PROFILE_UNKNOWN, section, key, line);
     if (seen[f - fields])
         return duplicate(e, f, seen[f - fields], line);
     seen[f - fields] = line > 0 ? line : -1;
     return 0;
-}
-
-/* An indented line that inih read as going on with the value before but
- * that looks like a field of its own ("  representative = Taro" under an
- * indented "  name = Mamori"): refused with its line, as joining it would
- * silently make it part of the name. */
-static int indented_field(struct mm_profile_error *e, const char *section, const char *key,
-                          int line)
-{
-    char sec[31], k[31], name[64]; /* each cut between characters */
-    mm_strlcpy_utf8(sec, section, sizeof sec);
-    mm_strlcpy_utf8(k, key, sizeof k);
-    snprintf(name, sizeof name, "%s.%s", sec, k);
-    set_error(e, MM_PROFILE_INDENTED, name, NULL);
-    e->line = line;
-    return MM_EINVAL;
 }
 
 /* Sets key to its whole value (joined), naming the key's line on an error:
@@ -252,8 +243,11 @@ static int apply_ini(struct mm_profile *p, const struct mm_ini *ini, struct mm_p
         int line;
         mm_ini_entry(ini, i, &section, &key, &value, &line);
         if (key_now && mm_ini_entry_continued(ini, i)) {
+            /* one that looks like a field of its own ("  representative =
+             * Taro" under an indented "  name = Mamori") is refused with its
+             * line: joined, it would silently become part of the name */
             if (strpbrk(value, "=:"))
-                r = indented_field(e, section, key, line);
+                r = line_error(e, MM_PROFILE_INDENTED, section, key, line);
             else
                 r = mm_buf_printf(&joined, "%s%s", joined.len && *value ? " " : "", value);
             continue;
