@@ -15,6 +15,7 @@
 #include "core/hash.h"
 #include "core/html.h"
 #include "core/str.h"
+#include "core/timefmt.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -86,18 +87,10 @@ int mm_policy_render_template(const char *name, enum mm_lang lang, const json_t 
  * not of that form is kept as given. */
 static void date_text(const char *iso, enum mm_lang lang, char *out, size_t outlen)
 {
-    static const char *const months[] = {"January",   "February", "March",    "April",
-                                         "May",       "June",     "July",     "August",
-                                         "September", "October",  "November", "December"};
     int y, m, d, n = 0;
     snprintf(out, outlen, "%s", iso);
-    if (sscanf(iso, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || iso[n] || m < 1 || m > 12 || d < 1 ||
-        d > 31)
-        return;
-    if (lang == MM_LANG_JA)
-        snprintf(out, outlen, "%d年%d月%d日", y, m, d);
-    else
-        snprintf(out, outlen, "%d %s %d", d, months[m - 1], y);
+    if (sscanf(iso, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && !iso[n] && d >= 1 && d <= 31)
+        mm_date_text(y, m, d, lang, out, outlen); /* else (no month 1-12) kept as given */
 }
 
 json_t *mm_policy_vars(const struct mm_policy_request *req)

@@ -123,20 +123,13 @@ const struct mm_zone *mm_report_zone(void)
     return report_zone ? report_zone : mm_zone_japan();
 }
 
-static const char *const month_names[] = {"January",   "February", "March",    "April",
-                                          "May",       "June",     "July",     "August",
-                                          "September", "October",  "November", "December"};
-
-/* A day as people write it, as the web UI and the policy documents do:
- * "2026年11月29日" in Japanese, "29 November 2026" in English. */
+/* A day as the web UI and the policy documents write it (mm_date_text);
+ * YYYY-MM-DD for a month out of range. */
 static int day_text(const struct tm *tm, enum mm_lang lang, char *out, size_t outlen)
 {
     int y = tm->tm_year + 1900, m = tm->tm_mon + 1, d = tm->tm_mday;
-    if (m < 1 || m > 12)
-        return snprintf(out, outlen, "%04d-%02d-%02d", y, m, d);
-    if (lang == MM_LANG_JA)
-        return snprintf(out, outlen, "%d年%d月%d日", y, m, d);
-    return snprintf(out, outlen, "%d %s %d", d, month_names[m - 1], y);
+    int n = mm_date_text(y, m, d, lang, out, outlen);
+    return n >= 0 ? n : snprintf(out, outlen, "%04d-%02d-%02d", y, m, d);
 }
 
 void mm_report_time_text(const char *s, enum mm_lang lang, char out[48])
@@ -162,12 +155,8 @@ void mm_report_month_text(const char *month, enum mm_lang lang, char out[48])
 {
     int y, m, n = 0;
     snprintf(out, 48, "%s", month ? month : "");
-    if (!month || sscanf(month, "%4d-%2d%n", &y, &m, &n) != 2 || month[n] || m < 1 || m > 12)
-        return;
-    if (lang == MM_LANG_JA)
-        snprintf(out, 48, "%d年%d月", y, m);
-    else
-        snprintf(out, 48, "%s %d", month_names[m - 1], y);
+    if (month && sscanf(month, "%4d-%2d%n", &y, &m, &n) == 2 && !month[n])
+        mm_month_text(y, m, lang, out, 48); /* else (no month 1-12) kept as given */
 }
 
 int mm_report_time_note(enum mm_lang lang, struct mm_buf *out)

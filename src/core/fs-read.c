@@ -2,8 +2,8 @@
  * Owns reading only regular files (fs-read.h): fstat before any read, so a
  * FIFO, socket or device is refused (MM_ENOTREG) and never waited on. */
 #include "core/fs-read.h"
-#include "core/buf.h"
 #include "core/error.h"
+#include "core/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,32 +11,6 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int read_all(int fd, size_t max, char **out, size_t *len)
-{
-    struct mm_buf b = MM_BUF_INIT;
-    char chunk[65536];
-    int r = 0;
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            r = n < 0 ? mm_error_from_errno(errno) : 0;
-            break;
-        }
-        r = b.len + (size_t)n > max ? MM_ETOOBIG : mm_buf_append(&b, chunk, (size_t)n);
-        if (r != 0)
-            break;
-    }
-    if (r != 0) {
-        mm_buf_free(&b);
-        return r;
-    }
-    *len = b.len;
-    *out = mm_buf_take(&b);
-    return *out ? 0 : MM_ENOMEM;
-}
 
 int mm_fd_read_regular(int fd, size_t max, char **out, size_t *len)
 {
@@ -49,7 +23,7 @@ int mm_fd_read_regular(int fd, size_t max, char **out, size_t *len)
         return MM_EISDIR;
     if (!S_ISREG(st.st_mode))
         return MM_ENOTREG;
-    return read_all(fd, max, out, len);
+    return mm_fd_read_all(fd, max, out, len);
 }
 
 int mm_fd_reopen_regular(int fd, int flags)

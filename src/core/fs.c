@@ -43,16 +43,13 @@ ssize_t mm_pread_full(int fd, void *buf, size_t n, uint64_t offset)
     return (ssize_t)got;
 }
 
-int mm_file_read(const char *path, size_t max, char **out, size_t *len)
+int mm_fd_read_all(int fd, size_t max, char **out, size_t *len)
 {
-    *out = NULL;
-    *len = 0;
-    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return mm_error_from_errno(errno);
     struct mm_buf b = MM_BUF_INIT;
     int r = 0;
     char chunk[65536];
+    *out = NULL;
+    *len = 0;
     for (;;) {
         ssize_t n = read(fd, chunk, sizeof chunk);
         if (n < 0 && errno == EINTR)
@@ -70,8 +67,6 @@ int mm_file_read(const char *path, size_t max, char **out, size_t *len)
         if ((r = mm_buf_append(&b, chunk, (size_t)n)) != 0)
             break;
     }
-    if (fd != STDIN_FILENO)
-        close(fd);
     if (r != 0) {
         mm_buf_free(&b);
         return r;
@@ -79,6 +74,19 @@ int mm_file_read(const char *path, size_t max, char **out, size_t *len)
     *len = b.len;
     *out = mm_buf_take(&b);
     return *out ? 0 : MM_ENOMEM;
+}
+
+int mm_file_read(const char *path, size_t max, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return mm_error_from_errno(errno);
+    int r = mm_fd_read_all(fd, max, out, len);
+    if (fd != STDIN_FILENO)
+        close(fd);
+    return r;
 }
 
 bool mm_pem_has_certificate(const char *text, size_t len)
@@ -306,6 +314,24 @@ static char *resolve_file(const char *path, struct stat *st)
     return real;
 }
 
+/* The name the symbolic link at link points to, into next (a relative
+ * target taken from link's folder): 0, or readlink's error code. */
+static int link_next(const char *link, struct mm_buf *next)
+{
+    char target[PATH_MAX];
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n < 0)
+        return mm_error_from_errno(errno);
+    target[n] = '\0';
+    char *dir = strdup(link);
+    mm_buf_reset(next);
+    int r = !dir               ? MM_ENOMEM
+            : target[0] == '/' ? mm_buf_puts(next, target)
+                               : mm_buf_printf(next, "%s/%s", dirname(dir), target);
+    free(dir);
+    return r;
+}
+
 /* Whether every link from path on (the last part of each name; up to 40, as
  * the kernel's limit) is trusted_at where it is: 0, MM_ESYMLINK when one is
  * another account's in a shared folder, else mm_error_from_errno's code. The
@@ -316,25 +342,14 @@ static int links_trusted(const char *path)
     int r = mm_buf_puts(&cur, path);
     for (int hop = 0; r == 0; hop++) {
         struct stat lst;
-        char target[PATH_MAX];
         if (lstat(cur.data, &lst) != 0 || !S_ISLNK(lst.st_mode))
             break; /* the end: what is there (or nothing) is looked at by the caller */
         if (hop >= 40 || !trusted_at(cur.data, &lst)) {
             r = hop >= 40 ? MM_ELOOP : MM_ESYMLINK;
             break;
         }
-        ssize_t n = readlink(cur.data, target, sizeof target - 1);
-        if (n < 0) {
-            r = mm_error_from_errno(errno);
+        if ((r = link_next(cur.data, &next)) != 0)
             break;
-        }
-        target[n] = '\0';
-        char *dir = strdup(cur.data);
-        mm_buf_reset(&next);
-        r = !dir               ? MM_ENOMEM
-            : target[0] == '/' ? mm_buf_puts(&next, target)
-                               : mm_buf_printf(&next, "%s/%s", dirname(dir), target);
-        free(dir);
         struct mm_buf swap = cur;
         cur = next;
         next = swap;
@@ -344,9 +359,6 @@ static int links_trusted(const char *path)
     return r;
 }
 
-/* Whether link, a symbolic link, is one of /proc/PID/fd/N (also as
- * /proc/self/fd/N, /dev/fd/N, /proc/PID/task/TID/fd/N): the kernel's
- * "magic" links to what a process has open. *pid and *fdno say whose. */
 /* base as a descriptor number (digits only, within int): true and *fdno. */
 static bool fd_number(const char *base, int *fdno)
 {
@@ -359,6 +371,9 @@ static bool fd_number(const char *base, int *fdno)
     return true;
 }
 
+/* Whether link, a symbolic link, is one of /proc/PID/fd/N (also as
+ * /proc/self/fd/N, /dev/fd/N, /proc/PID/task/TID/fd/N): the kernel's
+ * "magic" links to what a process has open. *pid and *fdno say whose. */
 static bool magic_link(const char *link, long *pid, int *fdno)
 {
     const char *base = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
@@ -387,23 +402,16 @@ static int find_magic_link(const char *path, long *pid, int *fdno, struct mm_buf
     int r = mm_buf_puts(hop, path), found = 0;
     for (int n = 0; r == 0 && n < 40 && !found; n++) {
         struct stat lst;
-        char target[PATH_MAX];
-        ssize_t got;
         if (lstat(hop->data, &lst) != 0 || !S_ISLNK(lst.st_mode))
             break;
         if (magic_link(hop->data, pid, fdno)) {
             found = 1;
             break;
         }
-        if ((got = readlink(hop->data, target, sizeof target - 1)) < 0)
+        if ((r = link_next(hop->data, &next)) != 0) {
+            r = r == MM_ENOMEM ? r : 0; /* an unreadable link: no magic one here */
             break;
-        target[got] = '\0';
-        char *dir = strdup(hop->data);
-        mm_buf_reset(&next);
-        r = !dir               ? MM_ENOMEM
-            : target[0] == '/' ? mm_buf_puts(&next, target)
-                               : mm_buf_printf(&next, "%s/%s", dirname(dir), target);
-        free(dir);
+        }
         struct mm_buf swap = *hop;
         *hop = next;
         next = swap;

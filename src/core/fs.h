@@ -13,6 +13,11 @@
 
 struct stat;
 
+/* Reads all of fd (as it is: a pipe, standard input) into a new
+ * NUL-terminated buffer (free() it) of at most max bytes: 0, MM_ETOOBIG,
+ * MM_ENOMEM or the read's error (mm_error_from_errno). */
+int mm_fd_read_all(int fd, size_t max, char **out, size_t *len);
+
 /* Reads a whole file of at most max bytes into a new NUL-terminated buffer.
  * On success *out (free() it) and *len are set; MM_ETOOBIG past max, else
  * the system's reason as mm_error_from_errno gives it (MM_ENOENT when

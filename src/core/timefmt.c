@@ -239,3 +239,25 @@ struct timeval mm_time_from_usec(int64_t usec)
     struct timeval tv = {.tv_sec = (time_t)sec, .tv_usec = (suseconds_t)rem};
     return tv;
 }
+
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+                                          "May",       "June",     "July",     "August",
+                                          "September", "October",  "November", "December"};
+
+int mm_date_text(int y, int m, int d, enum mm_lang lang, char *out, size_t outlen)
+{
+    if (m < 1 || m > 12)
+        return -1;
+    if (lang == MM_LANG_JA)
+        return snprintf(out, outlen, "%d年%d月%d日", y, m, d);
+    return snprintf(out, outlen, "%d %s %d", d, month_names[m - 1], y);
+}
+
+int mm_month_text(int y, int m, enum mm_lang lang, char *out, size_t outlen)
+{
+    if (m < 1 || m > 12)
+        return -1;
+    if (lang == MM_LANG_JA)
+        return snprintf(out, outlen, "%d年%d月", y, m);
+    return snprintf(out, outlen, "%s %d", month_names[m - 1], y);
+}

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <sys/time.h>
 
+#include "core/i18n.h"
+
 #define MM_TIMESTAMP_MAX 40
 
 /* Writes ts as an EVE timestamp into out (at least MM_TIMESTAMP_MAX bytes),
@@ -41,6 +43,15 @@ int mm_time_pinned_date(const char **date_out, int64_t *usec_out);
  * or the date MAMORI_DATE pins (mm_time_pinned_date; a value that is no
  * date pins nothing here, its program has refused it before). */
 void mm_time_today(char out[11]);
+
+/* A day as people write it: "2026年11月29日" in Japanese, "29 November
+ * 2026" in English (documents, reports). snprintf's count; -1, nothing
+ * written, when m is not 1-12. */
+int mm_date_text(int y, int m, int d, enum mm_lang lang, char *out, size_t outlen);
+
+/* A month as people write it: "2026年11月", "November 2026"; as
+ * mm_date_text. */
+int mm_month_text(int y, int m, enum mm_lang lang, char *out, size_t outlen);
 
 /* Microseconds since the epoch as a timeval whose tv_usec is 0-999999
  * (floor division: -1 us is -1 s + 999999 us, not 0 s - 1 us). */
